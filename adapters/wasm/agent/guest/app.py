@@ -1,0 +1,434 @@
+"""The wasmtime-dap agent: a debugger component run by Wasmtime's debug-main world.
+
+Wasmtime calls ``Debugger.debug`` with the paused debuggee. The agent connects to the
+adapter on 127.0.0.1:<port> (its first ``-D arg``) and serves requests (see
+``adapters/wasm/agent/protocol.md``) until the adapter closes the connection.
+While the debuggee runs, the agent polls both the socket and the event-future, so an
+``interrupt`` request pauses the program within a millisecond.
+"""
+
+import struct
+
+import conditions
+import wire
+from componentize_py_types import Err
+from wit_world import exports
+from wit_world.imports import debuggee as dbg
+from wit_world.imports import instance_network, network, poll, streams, tcp_create_socket
+
+READ_CHUNK = 65536
+
+
+class ConnectionClosed(Exception):
+    pass
+
+
+class Connection:
+    """A blocking, message-framed TCP connection over wasi:sockets."""
+
+    def __init__(self, port: int) -> None:
+        self.socket = tcp_create_socket.create_tcp_socket(network.IpAddressFamily.IPV4)
+        address = network.IpSocketAddress_Ipv4(network.Ipv4SocketAddress(port, (127, 0, 0, 1)))
+        self.socket.start_connect(instance_network.instance_network(), address)
+        while True:
+            try:
+                self.input, self.output = self.socket.finish_connect()
+                break
+            except Err as error:
+                if error.value != network.ErrorCode.WOULD_BLOCK:
+                    raise
+                with self.socket.subscribe() as ready:
+                    ready.block()
+        self.buffer = wire.FrameBuffer()
+
+    def send(self, message: dict, blob: bytes = b"") -> None:
+        data = memoryview(wire.encode(message, blob))
+        while data:
+            budget = self.output.check_write()
+            if budget == 0:
+                with self.output.subscribe() as ready:
+                    ready.block()
+                continue
+            self.output.write(bytes(data[:budget]))
+            data = data[budget:]
+        self.output.flush()
+
+    def pending(self):
+        """Return a buffered message, reading what is available without blocking."""
+        message = self.buffer.next_message()
+        if message is not None:
+            return message
+        try:
+            chunk = self.input.read(READ_CHUNK)
+        except Err:
+            raise ConnectionClosed()
+        self.buffer.feed(chunk)
+        return self.buffer.next_message()
+
+    def receive(self):
+        while True:
+            message = self.pending()
+            if message is not None:
+                return message
+            with self.input.subscribe() as ready:
+                ready.block()
+
+
+def encode_value(value: dbg.WasmValue) -> list:
+    """A Wasm value as [type, payload]; floats travel as their bit patterns (lossless)."""
+    kind = value.get_type()
+    if isinstance(kind, dbg.WasmType_WasmI32):
+        return ["i32", value.unwrap_i32()]
+    if isinstance(kind, dbg.WasmType_WasmI64):
+        return ["i64", value.unwrap_i64()]
+    if isinstance(kind, dbg.WasmType_WasmF32):
+        return ["f32", struct.unpack("<I", struct.pack("<f", value.unwrap_f32()))[0]]
+    if isinstance(kind, dbg.WasmType_WasmF64):
+        return ["f64", struct.unpack("<Q", struct.pack("<d", value.unwrap_f64()))[0]]
+    if isinstance(kind, dbg.WasmType_WasmV128):
+        return ["v128", value.unwrap_v128().hex()]
+    if isinstance(kind, dbg.WasmType_WasmFuncref):
+        return ["funcref", None]
+    return ["exnref", None]
+
+
+def decode_value(encoded: list) -> dbg.WasmValue:
+    kind, payload = encoded
+    if kind == "i32":
+        return dbg.WasmValue.make_i32(payload & 0xFFFFFFFF)
+    if kind == "i64":
+        return dbg.WasmValue.make_i64(payload & 0xFFFFFFFFFFFFFFFF)
+    if kind == "f32":
+        return dbg.WasmValue.make_f32(struct.unpack("<f", struct.pack("<I", payload))[0])
+    if kind == "f64":
+        return dbg.WasmValue.make_f64(struct.unpack("<d", struct.pack("<Q", payload))[0])
+    if kind == "v128":
+        return dbg.WasmValue.make_v128(bytes.fromhex(payload))
+    raise ValueError("cannot write a value of type " + kind)
+
+
+def plain_value(encoded: list):
+    """A value as a condition program sees it: ints signed as Wasm compares them, floats as floats."""
+    kind, payload = encoded
+    if kind == "i32":
+        return conditions.wrap(payload, 32, True)
+    if kind == "i64":
+        return conditions.wrap(payload, 64, True)
+    if kind == "f32":
+        return struct.unpack("<f", struct.pack("<I", payload))[0]
+    if kind == "f64":
+        return struct.unpack("<d", struct.pack("<Q", payload))[0]
+    raise conditions.ConditionError("a " + kind + " value cannot be used in a condition")
+
+
+class ConditionFrame:
+    """The innermost frame, as a condition program reads it."""
+
+    def __init__(self, agent, frame) -> None:
+        self.agent = agent
+        self.frame = frame
+        self.instance = frame.get_instance(agent.d)
+        self.locals = None
+
+    def local(self, index: int):
+        if self.locals is None:
+            self.locals = self.frame.get_locals(self.agent.d)
+        return plain_value(encode_value(self.locals[index]))
+
+    def global_value(self, index: int):
+        return plain_value(encode_value(self.instance.get_global(self.agent.d, index).get(self.agent.d)))
+
+    def read_memory(self, address: int, size: int) -> bytes:
+        try:
+            return self.instance.get_memory(self.agent.d, 0).get_bytes(self.agent.d, address, size)
+        except Err:
+            raise conditions.ConditionError("cannot read memory at " + hex(address))
+
+
+class Breakpoint:
+    def __init__(self, spec: dict) -> None:
+        self.id = spec["id"]
+        self.module = spec["module"]
+        self.pc = spec["pc"]
+        self.condition = spec.get("condition")
+        self.hit_condition = spec.get("hit_condition")
+        self.hits = 0
+
+
+class Agent:
+    def __init__(self, d: dbg.Debuggee, connection: Connection) -> None:
+        self.d = d
+        self.connection = connection
+        self.modules = {}
+        self.instances = {}
+        self.breakpoints = {}
+        self.frames = []
+        self.finished = False
+
+    # -- entities ------------------------------------------------------------------
+    def refresh_entities(self) -> None:
+        for module in self.d.all_modules():
+            self.modules.setdefault(module.unique_id(), module)
+        for instance in self.d.all_instances():
+            self.instances.setdefault(instance.unique_id(), instance)
+
+    def module(self, module_id: int):
+        if module_id not in self.modules:
+            self.refresh_entities()
+        return self.modules[module_id]
+
+    def instance(self, instance_id: int):
+        if instance_id not in self.instances:
+            self.refresh_entities()
+        return self.instances[instance_id]
+
+    def collect_frames(self) -> None:
+        self.frames = []
+        for exit_frame in self.d.exit_frames():
+            frame = exit_frame
+            while frame is not None:
+                self.frames.append(frame)
+                frame = frame.parent_frame(self.d)
+
+    # -- requests while paused ------------------------------------------------------
+    def op_modules(self, request, blob):
+        self.refresh_entities()
+        return {"modules": sorted(self.modules)}, b""
+
+    def op_instances(self, request, blob):
+        self.refresh_entities()
+        found = []
+        for instance_id, instance in sorted(self.instances.items()):
+            found.append({"id": instance_id, "module": instance.get_module(self.d).unique_id()})
+        return {"instances": found}, b""
+
+    def op_bytecode(self, request, blob):
+        code = self.module(request["module"]).bytecode()
+        return {"available": code is not None}, code or b""
+
+    def op_set_breakpoint(self, request, blob):
+        breakpoint = Breakpoint(request["breakpoint"])
+        old = self.breakpoints.get(breakpoint.id)
+        if old is not None:
+            self.remove_breakpoint(old)
+        if not self.pc_has_breakpoint(breakpoint.module, breakpoint.pc):
+            self.module(breakpoint.module).add_breakpoint(self.d, breakpoint.pc)
+        self.breakpoints[breakpoint.id] = breakpoint
+        return {}, b""
+
+    def op_remove_breakpoint(self, request, blob):
+        breakpoint = self.breakpoints.get(request["breakpoint"])
+        if breakpoint is not None:
+            self.remove_breakpoint(breakpoint)
+        return {}, b""
+
+    def remove_breakpoint(self, breakpoint: Breakpoint) -> None:
+        del self.breakpoints[breakpoint.id]
+        if not self.pc_has_breakpoint(breakpoint.module, breakpoint.pc):
+            self.module(breakpoint.module).remove_breakpoint(self.d, breakpoint.pc)
+
+    def pc_has_breakpoint(self, module_id: int, pc: int) -> bool:
+        return any(b.module == module_id and b.pc == pc for b in self.breakpoints.values())
+
+    def op_frames(self, request, blob):
+        found = []
+        for frame in self.frames:
+            try:
+                instance = frame.get_instance(self.d)
+                found.append(
+                    {
+                        "instance": instance.unique_id(),
+                        "module": instance.get_module(self.d).unique_id(),
+                        "defined_func": frame.get_func_index(self.d),
+                        "pc": frame.get_pc(self.d),
+                        "locals": [encode_value(v) for v in frame.get_locals(self.d)],
+                        "stack": [encode_value(v) for v in frame.get_stack(self.d)],
+                    }
+                )
+            except Err:
+                found.append({"host": True})
+        return {"frames": found}, b""
+
+    def op_memory_size(self, request, blob):
+        memory = self.instance(request["instance"]).get_memory(self.d, request.get("memory", 0))
+        return {"size": memory.size_bytes(self.d)}, b""
+
+    def op_read_memory(self, request, blob):
+        memory = self.instance(request["instance"]).get_memory(self.d, request.get("memory", 0))
+        size = memory.size_bytes(self.d)
+        address = request["address"]
+        length = max(0, min(request["length"], size - address))
+        data = memory.get_bytes(self.d, address, length) if length else b""
+        return {}, data
+
+    def op_write_memory(self, request, blob):
+        memory = self.instance(request["instance"]).get_memory(self.d, request.get("memory", 0))
+        memory.set_bytes(self.d, request["address"], blob)
+        return {}, b""
+
+    def op_get_global(self, request, blob):
+        value = self.instance(request["instance"]).get_global(self.d, request["index"]).get(self.d)
+        return {"value": encode_value(value)}, b""
+
+    def op_set_global(self, request, blob):
+        target = self.instance(request["instance"]).get_global(self.d, request["index"])
+        target.set(self.d, decode_value(request["value"]))
+        return {}, b""
+
+    # -- running -----------------------------------------------------------------
+    def op_resume(self, request, blob):
+        if self.finished:
+            raise RuntimeError("the program has finished")
+        self.connection.send({"id": request["id"], "ok": True})
+        self.connection.send(self.run(request.get("step", False)))
+        return None
+
+    def run(self, step: bool) -> dict:
+        """Run until an event that the adapter must see; conditions are checked here."""
+        while True:
+            event = self.run_once(step)
+            self.collect_frames()
+            if isinstance(event, dbg.Event_Breakpoint) and not step:
+                hit = self.breakpoints_hit()
+                if hit is None:
+                    continue
+                return {"event": "stopped", "reason": "breakpoint", "breakpoints": hit}
+            return {"event": "stopped", "reason": event_reason(event, step)}
+
+    def run_once(self, step: bool):
+        resumption = dbg.ResumptionValue_Normal()
+        future = self.d.single_step(resumption) if step else self.d.continue_(resumption)
+        while True:
+            with future.subscribe() as done, self.connection.input.subscribe() as incoming:
+                ready = poll.poll([done, incoming])
+            if 0 in ready:
+                break
+            self.serve_while_running()
+        event = dbg.EventFuture.finish(future, self.d)
+        if isinstance(event, dbg.Event_Complete):
+            self.finished = True
+        return event
+
+    def serve_while_running(self) -> None:
+        while True:
+            message = self.connection.pending()
+            if message is None:
+                return
+            request, _ = message
+            if request["op"] == "interrupt":
+                self.d.interrupt()
+                self.connection.send({"id": request["id"], "ok": True})
+            else:
+                self.connection.send({"id": request["id"], "error": "the program is running"})
+
+    def breakpoints_hit(self):
+        """Ids of breakpoints at the current PC whose condition and hit count say stop, or None."""
+        if not self.frames:
+            return None
+        top = self.frames[0]
+        pc = top.get_pc(self.d)
+        module_id = top.get_instance(self.d).get_module(self.d).unique_id()
+        here = [b for b in self.breakpoints.values() if b.pc == pc and b.module == module_id]
+        if not here:
+            return []  # a breakpoint we did not set (or just removed): stop anyway
+        stopping = []
+        errors = []
+        frame = ConditionFrame(self, top)
+        for breakpoint in here:
+            try:
+                if breakpoint.condition is not None and not conditions.evaluate(breakpoint.condition, frame):
+                    continue
+            except (conditions.ConditionError, IndexError, Err) as error:
+                errors.append({"id": breakpoint.id, "message": str(error) or type(error).__name__})
+            breakpoint.hits += 1
+            if conditions.hit_condition_met(breakpoint.hit_condition, breakpoint.hits):
+                stopping.append(breakpoint.id)
+        if errors:
+            # A condition that cannot be evaluated stops, like LLDB and gdb do; say why.
+            self.connection.send({"event": "condition_error", "errors": errors})
+            return stopping or [e["id"] for e in errors]
+        return stopping or None
+
+    OPS = {
+        "modules": op_modules,
+        "instances": op_instances,
+        "bytecode": op_bytecode,
+        "set_breakpoint": op_set_breakpoint,
+        "remove_breakpoint": op_remove_breakpoint,
+        "frames": op_frames,
+        "memory_size": op_memory_size,
+        "read_memory": op_read_memory,
+        "write_memory": op_write_memory,
+        "get_global": op_get_global,
+        "set_global": op_set_global,
+        "resume": op_resume,
+    }
+
+    def serve(self) -> None:
+        self.connection.send({"event": "hello", "version": wire.PROTOCOL_VERSION})
+        while True:
+            try:
+                request, blob = self.connection.receive()
+            except ConnectionClosed:
+                return
+            handler = self.OPS.get(request.get("op"))
+            if request.get("op") == "interrupt":
+                self.d.interrupt()
+                self.connection.send({"id": request["id"], "ok": True})
+                continue
+            if request.get("op") == "detach":
+                self.connection.send({"id": request["id"], "ok": True})
+                return
+            if handler is None:
+                self.connection.send({"id": request.get("id"), "error": "unknown op " + repr(request.get("op"))})
+                continue
+            try:
+                reply = handler(self, request, blob)
+            except Err as error:
+                self.connection.send({"id": request["id"], "error": describe_error(error)})
+                continue
+            except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as error:
+                self.connection.send({"id": request["id"], "error": type(error).__name__ + ": " + str(error)})
+                continue
+            if reply is not None:
+                result, data = reply
+                result["id"] = request["id"]
+                result["ok"] = True
+                self.connection.send(result, data)
+
+    def detach(self) -> None:
+        """Let the program run to its end without us (the adapter went away)."""
+        for breakpoint in list(self.breakpoints.values()):
+            self.remove_breakpoint(breakpoint)
+        while not self.finished:
+            future = self.d.continue_(dbg.ResumptionValue_Normal())
+            with future.subscribe() as done:
+                done.block()
+            if isinstance(dbg.EventFuture.finish(future, self.d), dbg.Event_Complete):
+                self.finished = True
+
+
+def describe_error(error: Err) -> str:
+    value = error.value
+    return value.name.lower().replace("_", "-") if hasattr(value, "name") else str(value)
+
+
+def event_reason(event, step: bool) -> str:
+    if isinstance(event, dbg.Event_Complete):
+        return "complete"
+    if isinstance(event, dbg.Event_Trap):
+        return "trap"
+    if isinstance(event, dbg.Event_Interrupted):
+        return "interrupted"
+    if isinstance(event, dbg.Event_Breakpoint):
+        return "step" if step else "breakpoint"
+    if isinstance(event, dbg.Event_Exception):
+        return "exception"
+    return "other"
+
+
+class Debugger(exports.Debugger):
+    def debug(self, d: dbg.Debuggee, args) -> None:
+        agent = Agent(d, Connection(int(args[1])))
+        agent.serve()
+        agent.detach()

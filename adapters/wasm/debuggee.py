@@ -1,0 +1,168 @@
+"""The Wasm-level debuggee interface every backend implements.
+
+Modelled on Wasmtime's debug-main WIT (``debuggee``, ``module``, ``instance``,
+``frame``, ``memory``, ``global``, ``event``). Everything above this layer (DWARF,
+DAP) talks only to these types.
+
+Threading: every method is blocking and must be called from one thread at a time,
+except ``interrupt`` and ``kill``, which may be called from any thread while another
+thread waits in ``wait``.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from adapters.wasm.values import WasmValue
+
+
+class DebuggeeError(Exception):
+    """A request the debuggee could not carry out (bad address, unknown entity...)."""
+
+
+class NotSupported(DebuggeeError):
+    """The backend cannot do this at all (e.g. memory writes through Wasmtime's gdbstub)."""
+
+
+class DebuggeeGone(DebuggeeError):
+    """The Wasm program or Wasmtime itself is no longer there to ask."""
+
+
+class StopReason(enum.Enum):
+    ENTRY = "entry"  # paused before any Wasm ran
+    BREAKPOINT = "breakpoint"
+    STEP = "step"  # a single Wasm instruction was executed
+    TRAP = "trap"
+    INTERRUPTED = "interrupted"
+    EXCEPTION = "exception"  # an uncaught Wasm exception
+    EXITED = "exited"  # the program ended; no frames are left
+
+
+@dataclass(frozen=True)
+class StopEvent:
+    reason: StopReason
+    breakpoint_ids: tuple[int, ...] = ()
+    trap: str | None = None  # what the trap was, where it can be told ("integer divide by zero")
+    exit_code: int | None = None  # with EXITED
+    condition_errors: tuple[tuple[int, str], ...] = ()  # (breakpoint id, why its condition failed)
+
+
+@dataclass(frozen=True)
+class Breakpoint:
+    """A breakpoint at a module PC (a byte offset in the module's bytecode).
+
+    ``condition`` is a program for the engine-side evaluator (see
+    ``adapters/wasm/agent/guest/conditions.py``); ``hit_condition`` is (op, n) with op
+    one of ``==``, ``>=``, ``>``, ``%``. A backend without engine-side conditions
+    rejects them with NotSupported and the layer above evaluates them itself.
+    """
+
+    id: int
+    module_id: int
+    pc: int
+    condition: list | None = None
+    hit_condition: tuple[str, int] | None = None
+
+
+@dataclass
+class Module:
+    """A core Wasm module in the debuggee. ``id`` is stable for the session."""
+
+    id: int
+    name: str
+    _load_bytecode: Callable[[], bytes] = field(repr=False)
+    _bytecode: bytes | None = field(default=None, repr=False)
+
+    def bytecode(self) -> bytes:
+        """The module's original bytes, as the debuggee holds them (fetched once)."""
+        if self._bytecode is None:
+            self._bytecode = self._load_bytecode()
+        return self._bytecode
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One Wasm frame, innermost first in ``Debuggee.frames()``.
+
+    ``function_index`` counts imported functions (the module's function index
+    space, as the name section and DWARF use it). ``pc`` is a module PC.
+    """
+
+    module_id: int
+    instance_id: int
+    function_index: int
+    pc: int
+    locals: tuple[WasmValue, ...]
+    stack: tuple[WasmValue, ...]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    can_write_memory: bool
+    can_write_globals: bool
+    can_interrupt: bool
+    engine_conditions: bool  # breakpoint conditions are evaluated in the engine
+
+
+class Debuggee(ABC):
+    """One Wasm program under Wasmtime's guest debugger."""
+
+    capabilities: Capabilities
+
+    @abstractmethod
+    def modules(self) -> list[Module]:
+        """All core modules loaded so far (a component's core modules each appear)."""
+
+    @abstractmethod
+    def set_breakpoint(self, breakpoint: Breakpoint) -> None:
+        """Add or replace (same id) a breakpoint."""
+
+    @abstractmethod
+    def remove_breakpoint(self, breakpoint_id: int) -> None: ...
+
+    @abstractmethod
+    def resume(self, *, step: bool = False) -> None:
+        """Continue, or execute one Wasm instruction; ``wait`` returns the next stop."""
+
+    @abstractmethod
+    def wait(self, timeout: float | None = None) -> StopEvent | None:
+        """Block until the running program stops; None if ``timeout`` passed first."""
+
+    @abstractmethod
+    def interrupt(self) -> None:
+        """Pause the running program (an INTERRUPTED stop follows). Any thread."""
+
+    @abstractmethod
+    def frames(self) -> list[Frame]:
+        """The paused program's Wasm frames, innermost first."""
+
+    @abstractmethod
+    def instance_of(self, module_id: int) -> int:
+        """The id of an instance of the module (memory and globals live in instances)."""
+
+    @abstractmethod
+    def memory_size(self, instance_id: int, memory: int = 0) -> int: ...
+
+    @abstractmethod
+    def read_memory(self, instance_id: int, address: int, length: int, memory: int = 0) -> bytes:
+        """Bytes at ``address``; shorter than ``length`` where the memory ends."""
+
+    @abstractmethod
+    def write_memory(self, instance_id: int, address: int, data: bytes, memory: int = 0) -> None: ...
+
+    @abstractmethod
+    def get_global(self, instance_id: int, index: int) -> WasmValue: ...
+
+    @abstractmethod
+    def set_global(self, instance_id: int, index: int, value: WasmValue) -> None: ...
+
+    @abstractmethod
+    def kill(self) -> None:
+        """End the program now. Any thread. Idempotent."""
+
+    @abstractmethod
+    def close(self) -> int | None:
+        """Release everything (process, sockets); returns the exit code if known."""
