@@ -1,0 +1,444 @@
+"""Backend 1: a Wasm program run by ``wasmtime run -D debugger=<our agent>``.
+
+The adapter listens on 127.0.0.1, starts Wasmtime with the agent component (which
+connects back) and then speaks the agent's framed request/reply protocol
+(``adapters/wasm/agent/guest/wire.py``). A reader thread routes replies to
+waiting requests and stop events to ``wait``; two more threads pump the
+program's stdout and stderr to the ``on_output`` callback as they come.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import os
+import queue
+import selectors
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from adapters.wasm.agent.build import agent_path
+from adapters.wasm.agent.guest import wire
+from adapters.wasm.binary import WasmModule, parse_module
+from adapters.wasm.debuggee import (
+    Breakpoint,
+    Capabilities,
+    Debuggee,
+    DebuggeeError,
+    DebuggeeGone,
+    Frame,
+    Module,
+    StopEvent,
+    StopReason,
+)
+from adapters.wasm.program import check_program
+from adapters.wasm.traps import describe_trap, is_exit_call
+from adapters.wasm.values import WasmValue
+from adapters.wasm.wasmtime_cli import find_wasmtime
+
+OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | console, text)
+
+CONNECT_TIMEOUT = 120.0  # the first run compiles the 18 MB agent (~8 s; much more on a loaded machine)
+REPLY_TIMEOUT = 60.0
+_CONNECTION_LOST = object()
+
+
+@dataclass
+class LaunchOptions:
+    program: Path
+    args: Sequence[str] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    dirs: Sequence[str] = ()  # Wasmtime `--dir` specs: HOST[::GUEST]
+    stdin: Path | None = None
+    wasmtime: str | None = None
+    wasmtime_args: Sequence[str] = ()  # e.g. -W / -S options, passed through
+    allow_precompiled: bool = False
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL if the adapter dies, so Wasmtime is never orphaned."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> AgentDebuggee:
+    """Start the program paused before its first instruction."""
+    kind = check_program(options.program, options.allow_precompiled)
+    wasmtime = find_wasmtime(options.wasmtime)
+    agent = agent_path()
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
+    for spec in options.dirs:
+        command += ["--dir", spec]
+    for name, value in options.env.items():
+        command += ["--env", f"{name}={value}"]
+    if kind == "precompiled":
+        command.append("--allow-precompiled")
+    command += [*options.wasmtime_args, str(options.program), *options.args]
+    environment = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
+    stdin = open(options.stdin, "rb") if options.stdin else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=options.cwd,
+            env=environment,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+    finally:
+        if stdin is not subprocess.DEVNULL:
+            stdin.close()
+    try:
+        connection = _accept(listener, process)
+    except BaseException:
+        _kill_group(process)
+        raise
+    finally:
+        listener.close()
+    return AgentDebuggee(process, connection, options.program, on_output)
+
+
+def _accept(listener: socket.socket, process: subprocess.Popen) -> socket.socket:
+    """Wait for the agent to connect, noticing if Wasmtime exits first."""
+    deadline = time.monotonic() + CONNECT_TIMEOUT
+    with selectors.DefaultSelector() as selector:
+        selector.register(listener, selectors.EVENT_READ)
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            for key, _ in selector.select(timeout=deadline - time.monotonic()):
+                if key.fileobj is listener:
+                    connection, _ = listener.accept()
+                    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    return connection
+                # Wasmtime wrote to stderr before the agent connected: a fatal error, or a warning.
+                try:
+                    process.wait(timeout=2.0)
+                except subprocess.TimeoutExpired:
+                    selector.unregister(process.stderr)  # a warning; the pump delivers it later
+                    continue
+                message = process.stderr.read().decode(errors="replace").strip()
+                raise DebuggeeError(f"Wasmtime exited before the debugger attached: {message}")
+    raise DebuggeeError(f"the debugger agent did not connect within {CONNECT_TIMEOUT:.0f} s")
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
+class _Pending:
+    __slots__ = ("done", "reply")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.reply: tuple[dict, bytes] | None = None
+
+
+def _decode_value(encoded: list) -> WasmValue:
+    kind, payload = encoded
+    if kind == "v128":
+        return WasmValue("v128", bytes.fromhex(payload))
+    return WasmValue(kind, payload)
+
+
+def _encode_value(value: WasmValue) -> list:
+    if value.type == "v128":
+        assert isinstance(value.bits, bytes)
+        return ["v128", value.bits.hex()]
+    return [value.type, value.bits]
+
+
+class AgentDebuggee(Debuggee):
+    capabilities = Capabilities(
+        can_write_memory=True, can_write_globals=True, can_interrupt=True, engine_conditions=True
+    )
+
+    def __init__(
+        self,
+        process: subprocess.Popen,
+        connection: socket.socket,
+        program: Path,
+        on_output: OutputCallback | None,
+    ) -> None:
+        self.process = process
+        self._socket = connection
+        self._program = program
+        self._on_output = on_output or (lambda category, text: None)
+        self._send_lock = threading.Lock()
+        self._pending: dict[int, _Pending] = {}
+        self._next_id = 0
+        self._stops: queue.Queue = queue.Queue()
+        self._gone = False
+        self._modules: dict[int, Module] = {}
+        self._parsed: dict[int, WasmModule] = {}
+        self._instances: dict[int, int] = {}  # module id -> instance id
+        self._wasmtime_speaks = threading.Event()  # set once Wasmtime's own messages may follow
+        self._condition_errors: list[tuple[int, str]] = []
+        self._threads = [
+            threading.Thread(target=self._read_replies, name="agent-reader", daemon=True),
+            threading.Thread(target=self._pump, args=(process.stdout, "stdout"), daemon=True),
+            threading.Thread(target=self._pump, args=(process.stderr, "stderr"), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        hello = self._stops.get(timeout=REPLY_TIMEOUT)
+        if hello is _CONNECTION_LOST or hello.get("event") != "hello":
+            self.kill()
+            raise DebuggeeGone("the debugger agent did not greet")
+
+    # -- plumbing ---------------------------------------------------------------
+    def _read_replies(self) -> None:
+        buffer = wire.FrameBuffer()
+        try:
+            while True:
+                chunk = self._socket.recv(1 << 20)
+                if not chunk:
+                    break
+                buffer.feed(chunk)
+                while (message := buffer.next_message()) is not None:
+                    self._route(*message)
+        except OSError:
+            pass
+        self._gone = True
+        for pending in list(self._pending.values()):
+            pending.done.set()
+        self._stops.put(_CONNECTION_LOST)
+
+    def _route(self, message: dict, blob: bytes) -> None:
+        if "id" in message and message["id"] in self._pending:
+            pending = self._pending[message["id"]]
+            pending.reply = (message, blob)
+            pending.done.set()
+        elif message.get("event") == "condition_error":
+            self._condition_errors.extend((e["id"], e["message"]) for e in message["errors"])
+        else:
+            self._stops.put(message)
+
+    def _pump(self, stream, category: str) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while chunk := os.read(stream.fileno(), 65536):
+            text = decoder.decode(chunk)
+            if text:
+                # After the program trapped and was resumed, what Wasmtime prints is its own report.
+                self._on_output("console" if category == "stderr" and self._wasmtime_speaks.is_set() else category, text)
+        stream.close()
+
+    def _request(self, op: str, blob: bytes = b"", **fields) -> tuple[dict, bytes]:
+        if self._gone:
+            raise DebuggeeGone("the program is no longer running")
+        with self._send_lock:
+            self._next_id += 1
+            request_id = self._next_id
+            pending = self._pending[request_id] = _Pending()
+            try:
+                self._socket.sendall(wire.encode({"id": request_id, "op": op, **fields}, blob))
+            except OSError as error:
+                del self._pending[request_id]
+                raise DebuggeeGone(f"lost the connection to the debugger agent: {error}") from error
+        try:
+            if not pending.done.wait(REPLY_TIMEOUT):
+                raise DebuggeeError(f"the debugger agent did not answer {op!r}")
+        finally:
+            self._pending.pop(request_id, None)
+        if pending.reply is None:
+            raise DebuggeeGone("the program is no longer running")
+        reply, data = pending.reply
+        if "error" in reply:
+            raise DebuggeeError(f"{op}: {reply['error']}")
+        return reply, data
+
+    # -- modules and instances ----------------------------------------------------
+    def modules(self) -> list[Module]:
+        reply, _ = self._request("modules")
+        for module_id in reply["modules"]:
+            if module_id not in self._modules:
+                self._modules[module_id] = Module(module_id, "", lambda m=module_id: self._fetch_bytecode(m))
+        named = self._name_modules()
+        return [named[m] for m in reply["modules"]]
+
+    def _name_modules(self) -> dict[int, Module]:
+        for module in self._modules.values():
+            if not module.name:
+                parsed = self.parsed_module(module.id)
+                if parsed.module_name:
+                    module.name = parsed.module_name
+                elif len(self._modules) == 1:
+                    module.name = self._program.name
+                else:
+                    module.name = f"{self._program.stem}#module{module.id}"
+        return self._modules
+
+    def _fetch_bytecode(self, module_id: int) -> bytes:
+        reply, data = self._request("bytecode", module=module_id)
+        if not reply["available"]:
+            raise DebuggeeError(f"Wasmtime did not keep the bytecode of module {module_id}")
+        return data
+
+    def parsed_module(self, module_id: int) -> WasmModule:
+        if module_id not in self._parsed:
+            if module_id not in self._modules:
+                self.modules()
+            self._parsed[module_id] = parse_module(self._modules[module_id].bytecode())
+        return self._parsed[module_id]
+
+    def instance_of(self, module_id: int) -> int:
+        if module_id not in self._instances:
+            reply, _ = self._request("instances")
+            for instance in reply["instances"]:
+                self._instances.setdefault(instance["module"], instance["id"])
+        if module_id not in self._instances:
+            raise DebuggeeError("the module has no instance yet (the program has not started)")
+        return self._instances[module_id]
+
+    # -- breakpoints -----------------------------------------------------------------
+    def set_breakpoint(self, breakpoint: Breakpoint) -> None:
+        spec = {"id": breakpoint.id, "module": breakpoint.module_id, "pc": breakpoint.pc}
+        if breakpoint.condition is not None:
+            spec["condition"] = breakpoint.condition
+        if breakpoint.hit_condition is not None:
+            spec["hit_condition"] = list(breakpoint.hit_condition)
+        self._request("set_breakpoint", breakpoint=spec)
+
+    def remove_breakpoint(self, breakpoint_id: int) -> None:
+        self._request("remove_breakpoint", breakpoint=breakpoint_id)
+
+    # -- running -------------------------------------------------------------------
+    def resume(self, *, step: bool = False) -> None:
+        self._request("resume", step=step)
+
+    def wait(self, timeout: float | None = None) -> StopEvent | None:
+        while True:
+            try:
+                message = self._stops.get(timeout=timeout)
+            except queue.Empty:
+                return None
+            if message is _CONNECTION_LOST:
+                return self._exited()
+            stop = self._translate(message)
+            if stop is not None:
+                return stop
+            self.resume()  # the program called proc_exit: let it finish
+
+    def _translate(self, message: dict) -> StopEvent | None:
+        reason = message["reason"]
+        if reason == "complete":
+            self._socket.shutdown(socket.SHUT_WR)  # the agent returns; Wasmtime exits
+            return self._exited()
+        errors, self._condition_errors = tuple(self._condition_errors), []
+        if reason == "breakpoint":
+            return StopEvent(StopReason.BREAKPOINT, tuple(message.get("breakpoints", ())), condition_errors=errors)
+        if reason == "step":
+            return StopEvent(StopReason.STEP)
+        if reason == "interrupted":
+            return StopEvent(StopReason.INTERRUPTED)
+        if reason == "exception":
+            self._wasmtime_speaks.set()
+            return StopEvent(StopReason.EXCEPTION, trap="uncaught exception")
+        frames = self.frames()
+        if frames:
+            module = self.parsed_module(frames[0].module_id)
+            if is_exit_call(module, frames[0].pc):
+                return None
+            self._wasmtime_speaks.set()
+            return StopEvent(StopReason.TRAP, trap=describe_trap(module, frames[0].pc, len(frames)))
+        self._wasmtime_speaks.set()
+        return StopEvent(StopReason.TRAP, trap="trap")
+
+    def _exited(self) -> StopEvent:
+        self._gone = True
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.process)
+            code = self.process.returncode
+        for thread in self._threads[1:]:
+            thread.join(timeout=5)  # all the program's output is delivered before the exit
+        if code < 0:
+            return StopEvent(StopReason.EXITED, trap=f"Wasmtime was killed by signal {-code}", exit_code=code)
+        return StopEvent(StopReason.EXITED, exit_code=code)
+
+    def interrupt(self) -> None:
+        self._request("interrupt")
+
+    # -- state -------------------------------------------------------------------
+    def frames(self) -> list[Frame]:
+        reply, _ = self._request("frames")
+        frames = []
+        for raw in reply["frames"]:
+            if raw.get("host"):
+                continue
+            module = self.parsed_module(raw["module"])
+            self._instances.setdefault(raw["module"], raw["instance"])
+            frames.append(
+                Frame(
+                    module_id=raw["module"],
+                    instance_id=raw["instance"],
+                    function_index=raw["defined_func"] + module.imported_function_count,
+                    pc=raw["pc"],
+                    locals=tuple(_decode_value(v) for v in raw["locals"]),
+                    stack=tuple(_decode_value(v) for v in raw["stack"]),
+                )
+            )
+        return frames
+
+    def memory_size(self, instance_id: int, memory: int = 0) -> int:
+        reply, _ = self._request("memory_size", instance=instance_id, memory=memory)
+        return reply["size"]
+
+    def read_memory(self, instance_id: int, address: int, length: int, memory: int = 0) -> bytes:
+        if address < 0 or length < 0:
+            raise DebuggeeError(f"cannot read {length} bytes at {address:#x}")
+        _, data = self._request("read_memory", instance=instance_id, memory=memory, address=address, length=length)
+        return data
+
+    def write_memory(self, instance_id: int, address: int, data: bytes, memory: int = 0) -> None:
+        self._request("write_memory", data, instance=instance_id, memory=memory, address=address)
+
+    def get_global(self, instance_id: int, index: int) -> WasmValue:
+        reply, _ = self._request("get_global", instance=instance_id, index=index)
+        return _decode_value(reply["value"])
+
+    def set_global(self, instance_id: int, index: int, value: WasmValue) -> None:
+        self._request("set_global", instance=instance_id, index=index, value=_encode_value(value))
+
+    # -- ending ------------------------------------------------------------------
+    def detach(self) -> None:
+        """Let the program run on to its end without the debugger."""
+        if not self._gone:
+            try:
+                self._request("detach")
+            except DebuggeeError:
+                pass
+        self._socket.close()
+
+    def kill(self) -> None:
+        self._gone = True
+        _kill_group(self.process)
+        try:
+            self._socket.close()
+        except OSError:
+            pass
+
+    def close(self) -> int | None:
+        if self.process.poll() is None:
+            self.kill()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._socket.close()
+        return self.process.returncode
