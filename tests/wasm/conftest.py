@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.wasm.agent_backend import AgentDebuggee, LaunchOptions, launch
+
+
+class Output:
+    """Collects what the program and Wasmtime print, by category."""
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[str, str]] = []
+
+    def __call__(self, category: str, text: str) -> None:
+        self.chunks.append((category, text))
+
+    def text(self, category: str) -> str:
+        return "".join(text for c, text in self.chunks if c == category)
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator:
+    """Launch programs under the agent backend; every one is closed after the test."""
+    started: list[AgentDebuggee] = []
+
+    def _start(program: Path, **options) -> tuple[AgentDebuggee, Output]:
+        output = Output()
+        debuggee = launch(LaunchOptions(program, **options), output)
+        started.append(debuggee)
+        return debuggee, output
+
+    yield _start
+    for debuggee in started:
+        debuggee.close()
+        assert debuggee.process.poll() is not None, "Wasmtime outlived its session"

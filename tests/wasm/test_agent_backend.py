@@ -1,0 +1,214 @@
+"""Backend 1 (our agent inside `wasmtime run -D debugger=`) against the real Wasmtime CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.wasm.agent.guest.conditions import evaluate
+from adapters.wasm.debuggee import Breakpoint, DebuggeeError, StopReason
+from adapters.wasm.values import WasmValue
+from tests.wasm.wat_programs import ADD, DIVIDE_BY_ZERO, ENDLESS, LOOP, find_code, write_wat
+
+ADD_BODY = bytes([0x20, 0, 0x20, 1, 0x6A])  # local.get 0; local.get 1; i32.add
+WAIT = 30.0
+
+
+def stop_in_add(start, tmp_path: Path):
+    program = write_wat(tmp_path, "add", ADD)
+    debuggee, output = start(program)
+    (module,) = debuggee.modules()
+    pc = find_code(module.bytecode(), ADD_BODY)
+    debuggee.set_breakpoint(Breakpoint(1, module.id, pc))
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    return debuggee, output, module, pc, stop
+
+
+def test_module_bytecode_is_what_wasmtime_runs(start, tmp_path):
+    program = write_wat(tmp_path, "add", ADD)
+    debuggee, _ = start(program)
+    (module,) = debuggee.modules()
+    assert module.bytecode() == program.read_bytes()
+    assert module.name == "add.wasm"
+
+
+def test_breakpoint_frames_locals_and_operand_stack(start, tmp_path):
+    debuggee, _, module, pc, stop = stop_in_add(start, tmp_path)
+    assert stop.reason is StopReason.BREAKPOINT and stop.breakpoint_ids == (1,)
+    inner, outer = debuggee.frames()
+    assert inner.pc == pc and inner.module_id == module.id
+    # function indices count the imported proc_exit: $add is 1, _start is 2
+    assert (inner.function_index, outer.function_index) == (1, 2)
+    assert [v.signed() for v in inner.locals] == [3, 4]
+    assert inner.stack == ()
+    assert [v.signed() for v in outer.stack] == [3, 4]
+
+
+def test_single_step_executes_one_instruction(start, tmp_path):
+    debuggee, _, _, pc, _ = stop_in_add(start, tmp_path)
+    debuggee.resume(step=True)
+    assert debuggee.wait(WAIT).reason is StopReason.STEP
+    frame = debuggee.frames()[0]
+    assert frame.pc == pc + 2  # past `local.get 0`
+    assert [v.signed() for v in frame.stack] == [3]
+
+
+def test_globals_and_memory_read_and_write(start, tmp_path):
+    debuggee, _, module, _, _ = stop_in_add(start, tmp_path)
+    instance = debuggee.instance_of(module.id)
+    assert debuggee.get_global(instance, 0) == WasmValue.i32(7)
+    assert debuggee.get_global(instance, 1).signed() == -2
+    debuggee.set_global(instance, 0, WasmValue.i32(-9))
+    assert debuggee.get_global(instance, 0).signed() == -9
+    assert debuggee.memory_size(instance) == 65536
+    debuggee.write_memory(instance, 200, b"hello")
+    assert debuggee.read_memory(instance, 198, 9) == b"\0\0hello\0\0"
+    assert debuggee.read_memory(instance, 65530, 100) == bytes(6)  # clipped at the end of memory
+
+
+def test_run_to_exit_reports_exit_code_and_state_changes(start, tmp_path):
+    debuggee, _, module, _, _ = stop_in_add(start, tmp_path)
+    debuggee.remove_breakpoint(1)
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.EXITED
+    assert stop.exit_code == 7  # the program exits with 3 + 4
+
+
+def test_condition_is_evaluated_in_the_agent(start, tmp_path):
+    program = write_wat(tmp_path, "loop", LOOP)
+    debuggee, _ = start(program)
+    (module,) = debuggee.modules()
+    pc = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))  # body of $body
+    condition = [["local", 0], ["const", 500], ["eq"]]
+    debuggee.set_breakpoint(Breakpoint(1, module.id, pc, condition=condition))
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.BREAKPOINT
+    assert debuggee.frames()[0].locals[0].signed() == 500
+    debuggee.resume()
+    assert debuggee.wait(WAIT).reason is StopReason.EXITED  # no other iteration satisfied it
+
+
+def test_hit_condition_counts_in_the_agent(start, tmp_path):
+    program = write_wat(tmp_path, "loop", LOOP)
+    debuggee, _ = start(program)
+    (module,) = debuggee.modules()
+    pc = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))
+    debuggee.set_breakpoint(Breakpoint(1, module.id, pc, hit_condition=("%", 300)))
+    seen = []
+    debuggee.resume()
+    while (stop := debuggee.wait(WAIT)).reason is StopReason.BREAKPOINT:
+        seen.append(debuggee.frames()[0].locals[0].signed())
+        debuggee.resume()
+    assert seen == [299, 599, 899]
+
+
+def test_condition_that_cannot_be_evaluated_stops_and_says_why(start, tmp_path):
+    program = write_wat(tmp_path, "loop", LOOP)
+    debuggee, _ = start(program)
+    (module,) = debuggee.modules()
+    pc = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))
+    condition = [["const", 1 << 40], ["load", 4, True, False]]  # far outside linear memory
+    debuggee.set_breakpoint(Breakpoint(1, module.id, pc, condition=condition))
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.BREAKPOINT
+    assert stop.condition_errors and "cannot read memory" in stop.condition_errors[0][1]
+
+
+def test_pause_interrupts_an_endless_loop(start, tmp_path):
+    program = write_wat(tmp_path, "endless", ENDLESS)
+    debuggee, _ = start(program)
+    debuggee.modules()
+    debuggee.resume()
+    assert debuggee.wait(0.3) is None  # it really runs
+    debuggee.interrupt()
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.INTERRUPTED
+    before = debuggee.frames()[0].locals[0].unsigned()
+    debuggee.resume()
+    assert debuggee.wait(0.2) is None
+    debuggee.interrupt()
+    assert debuggee.wait(WAIT).reason is StopReason.INTERRUPTED
+    assert debuggee.frames()[0].locals[0].unsigned() != before
+
+
+def test_trap_is_reported_with_its_kind_then_ends_the_program(start, tmp_path):
+    program = write_wat(tmp_path, "divide", DIVIDE_BY_ZERO)
+    debuggee, output = start(program)
+    debuggee.modules()
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.TRAP
+    assert "divide by zero" in stop.trap
+    assert [v.signed() for v in debuggee.frames()[0].locals] == [1, 0]
+    debuggee.resume()
+    end = debuggee.wait(WAIT)
+    assert end.reason is StopReason.EXITED and end.exit_code != 0
+    assert "divide by zero" in output.text("console")  # Wasmtime's own report, not program stderr
+    assert output.text("stderr") == ""
+
+
+def test_program_output_arrives_in_full(start, tmp_path):
+    source = tmp_path / "flood.c"
+    source.write_text(
+        '#include <stdio.h>\nint main(void) { for (int i = 0; i < 20000; i++) printf("line %d\\n", i); return 3; }\n'
+    )
+    program = tmp_path / "flood.wasm"
+    compile_c(source, program)
+    debuggee, output = start(program)
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert (stop.reason, stop.exit_code) == (StopReason.EXITED, 3)
+    lines = output.text("stdout").splitlines()
+    assert len(lines) == 20000 and lines[-1] == "line 19999"
+
+
+def test_wasmtime_killed_mid_session_ends_it_cleanly(start, tmp_path):
+    program = write_wat(tmp_path, "endless", ENDLESS)
+    debuggee, _ = start(program)
+    debuggee.resume()
+    os.killpg(debuggee.process.pid, signal.SIGKILL)
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.EXITED and stop.exit_code == -signal.SIGKILL
+    with pytest.raises(DebuggeeError):
+        debuggee.frames()
+
+
+def test_bad_programs_get_clear_errors(start, tmp_path):
+    with pytest.raises(DebuggeeError, match="program not found"):
+        start(tmp_path / "missing.wasm")
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(DebuggeeError, match="not a WebAssembly module"):
+        start(text)
+    elf = tmp_path / "prog.cwasm"
+    elf.write_bytes(b"\x7fELF" + bytes(60))
+    with pytest.raises(DebuggeeError, match="allowPrecompiled"):
+        start(elf)
+    broken = tmp_path / "broken.wasm"
+    broken.write_bytes(b"\0asm\x01\0\0\0\x01\xff")
+    with pytest.raises(DebuggeeError, match="Wasmtime exited before the debugger attached"):
+        start(broken)
+
+
+def test_condition_evaluator_follows_c_integer_semantics():
+    class Frame:
+        def local(self, index):
+            return [-7, 2][index]
+
+    assert evaluate([["local", 0], ["local", 1], ["div"]], Frame()) == -3  # truncates toward zero
+    assert evaluate([["local", 0], ["local", 1], ["rem"]], Frame()) == -1
+    assert evaluate([["const", 0xFFFFFFFF], ["wrap", 32, True]], Frame()) == -1
+
+
+def compile_c(source: Path, output: Path) -> None:
+    command = [sys.executable, "-m", "ziglang", "cc", "--target=wasm32-wasi", "-g", "-O0", "-fno-sanitize=undefined"]
+    subprocess.run([*command, str(source), "-o", str(output)], check=True)
