@@ -1,0 +1,355 @@
+"""Evaluating a parsed expression against a stopped frame, with C semantics."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+
+from adapters.source.expressions import c_types, nodes
+from adapters.source.expressions.arithmetic import (
+    Number,
+    common_type,
+    convert,
+    decode,
+    encode,
+    integer_literal_type,
+    is_arithmetic,
+    is_integer,
+    is_scalar,
+    promote,
+)
+from adapters.source.expressions.errors import ExpressionError
+from adapters.source.expressions.interface import CType, EvaluationContext, TypedValue, TypeKind, TypeScope
+from adapters.source.expressions.parser import parse
+
+MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
+PTRDIFF = c_types.LONG
+SIZE = c_types.UNSIGNED_LONG
+
+_COMPARISONS: dict[str, Callable[[Number, Number], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
+_BITWISE: dict[str, Callable[[int, int], int]] = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
+
+
+def resolve_type(scope: TypeScope, type_name: nodes.TypeName, column: int) -> CType:
+    """The type a cast or ``sizeof`` names: a C base type or one of the program's."""
+    base = c_types.base_type(type_name.base) or scope.type_named(type_name.base)
+    if base is None:
+        raise ExpressionError(f"unknown type '{type_name.base}'", column)
+    for _ in range(type_name.pointers):
+        base = c_types.pointer_to(base)
+    return base
+
+
+def element_size(pointer_type: CType) -> int:
+    """How far ``p + 1`` moves: the pointee's size (1 for ``void *``, as GNU C does)."""
+    target = pointer_type.target
+    return target.size if target is not None and target.size > 0 else 1
+
+
+def truncating_divide(a: int, b: int) -> int:
+    quotient = abs(a) // abs(b)
+    return -quotient if (a < 0) != (b < 0) else quotient
+
+
+class Evaluator:
+    """Evaluates expressions in one context. Assignment is refused unless allowed
+    (only the debug console and setExpression may change the program)."""
+
+    def __init__(self, context: EvaluationContext, *, allow_assignment: bool = False) -> None:
+        self.context = context
+        self.allow_assignment = allow_assignment
+
+    def evaluate(self, expression: str | nodes.Expression | nodes.Node) -> TypedValue:
+        if isinstance(expression, str):
+            expression = parse(expression, self.is_type_name)
+        if isinstance(expression, nodes.Expression):
+            expression = expression.root
+        return self._evaluate(expression)
+
+    def is_type_name(self, name: str) -> bool:
+        return c_types.base_type(name) is not None or self.context.type_named(name) is not None
+
+    def number(self, value: TypedValue, column: int | None = None) -> Number:
+        """The value of a scalar, with arrays decayed to their address."""
+        kind = value.type.kind
+        if kind is TypeKind.ARRAY:
+            if value.address is None:
+                raise ExpressionError(f"the array {value.type.name} is not in memory", column)
+            return value.address
+        if not is_scalar(value.type):
+            raise ExpressionError(f"a {value.type.name} value is not a number", column)
+        return decode(value.type, self.bytes_of(value, column))
+
+    def bytes_of(self, value: TypedValue, column: int | None = None) -> bytes:
+        if value.data is not None:
+            return value.data
+        if value.address is None:
+            raise ExpressionError(f"the {value.type.name} value has no bytes", column)
+        return self.context.read_memory(value.address, value.type.size)
+
+    # -- dispatch
+
+    def _evaluate(self, node: nodes.Node) -> TypedValue:
+        try:
+            return getattr(self, "_" + type(node).__name__)(node)
+        except ExpressionError as error:
+            if error.column is None:
+                raise ExpressionError(error.message, node.column) from error
+            raise
+
+    def _rvalue_type(self, value: TypedValue) -> CType:
+        if value.type.kind is TypeKind.ARRAY and value.type.target is not None:
+            return c_types.pointer_to(value.type.target)
+        return value.type
+
+    @staticmethod
+    def _make(type_: CType, number: Number) -> TypedValue:
+        return TypedValue(type_, encode(type_, number))
+
+    # -- leaves
+
+    def _Integer(self, node: nodes.Integer) -> TypedValue:
+        literal = node.literal
+        return self._make(
+            integer_literal_type(literal.value, literal.unsigned, literal.longs, literal.decimal), literal.value
+        )
+
+    def _Float(self, node: nodes.Float) -> TypedValue:
+        return self._make(c_types.FLOAT if node.literal.single else c_types.DOUBLE, node.literal.value)
+
+    def _Char(self, node: nodes.Char) -> TypedValue:
+        return self._make(c_types.CHAR if node.value < 0x100 else c_types.INT, node.value)
+
+    def _String(self, node: nodes.String) -> TypedValue:
+        data = node.value + b"\0"
+        return TypedValue(c_types.array_of(c_types.CHAR, len(data)), data)
+
+    def _Boolean(self, node: nodes.Boolean) -> TypedValue:
+        return self._make(c_types.BOOL, int(node.value))
+
+    def _Null(self, node: nodes.Null) -> TypedValue:
+        return self._make(c_types.NULLPTR, 0)
+
+    def _Identifier(self, node: nodes.Identifier) -> TypedValue:
+        value = self.context.lookup(node.name)
+        if value is None:
+            raise ExpressionError(f"no variable named '{node.name}' here", node.column)
+        return value
+
+    def _WasmLocal(self, node: nodes.WasmLocal) -> TypedValue:
+        return self.context.wasm_local(node.index)
+
+    def _WasmGlobal(self, node: nodes.WasmGlobal) -> TypedValue:
+        return self.context.wasm_global(node.key)
+
+    def _WasmStack(self, node: nodes.WasmStack) -> TypedValue:
+        return self.context.wasm_stack(node.index)
+
+    # -- postfix
+
+    def _Call(self, node: nodes.Call) -> TypedValue:
+        raise ExpressionError("function calls are not supported: the debugger does not run program code", node.column)
+
+    def _Member(self, node: nodes.Member) -> TypedValue:
+        record = self._evaluate(node.target)
+        if node.arrow:
+            record = self._dereference(record, node.column)
+        if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
+            raise ExpressionError(f"a {record.type.name} has no members ('{node.name}')", node.column)
+        field = self.context.field(record.type, node.name)
+        if field is None:
+            raise ExpressionError(f"no member '{node.name}' in {record.type.name}", node.column)
+        if field.bit_size is not None:
+            storage = self.bytes_of(record)[field.offset : field.offset + field.type.size]
+            bits = (int.from_bytes(storage, "little") >> (field.bit_offset or 0)) & ((1 << field.bit_size) - 1)
+            if field.type.signed and bits >> (field.bit_size - 1):
+                bits -= 1 << field.bit_size
+            return self._make(field.type, bits)
+        data = record.data[field.offset : field.offset + field.type.size] if record.data is not None else None
+        address = record.address + field.offset if record.address is not None else None
+        return TypedValue(field.type, data, address)
+
+    def _Index(self, node: nodes.Index) -> TypedValue:
+        if isinstance(node.target, nodes.Identifier) and node.target.name == MEMORY_NAME:
+            if self.context.lookup(MEMORY_NAME) is None:
+                address = self._integer(node.index)
+                return TypedValue(c_types.UNSIGNED_CHAR, address=address)
+        base = self._evaluate(node.target)
+        index = self._integer(node.index)
+        element = base.type.target
+        if base.type.kind not in (TypeKind.ARRAY, TypeKind.POINTER) or element is None:
+            raise ExpressionError(f"a {base.type.name} cannot be indexed", node.column)
+        if element.kind is TypeKind.VOID:
+            raise ExpressionError("a void pointer cannot be indexed", node.column)
+        if base.type.kind is TypeKind.ARRAY and base.address is None and base.data is not None:
+            if not 0 <= index < (base.type.count or 0):
+                raise ExpressionError(f"index {index} is out of bounds", node.index.column)
+            start = index * element.size
+            return TypedValue(element, base.data[start : start + element.size])
+        address = int(self.number(base, node.column)) + index * element.size
+        return TypedValue(element, address=address & 0xFFFFFFFF)
+
+    def _integer(self, node: nodes.Node) -> int:
+        value = self._evaluate(node)
+        if not is_integer(value.type):
+            raise ExpressionError(f"expected an integer, not a {value.type.name}", node.column)
+        return int(self.number(value))
+
+    # -- unary
+
+    def _Unary(self, node: nodes.Unary) -> TypedValue:
+        operand = self._evaluate(node.operand)
+        if node.operator == "*":
+            return self._dereference(operand, node.column)
+        if node.operator == "&":
+            if operand.address is None:
+                raise ExpressionError("cannot take the address of a value that is not in memory", node.column)
+            return self._make(c_types.pointer_to(operand.type), operand.address)
+        type_ = self._rvalue_type(operand)
+        value = self.number(operand, node.column)
+        if node.operator == "!":
+            return self._make(c_types.INT, int(value == 0))
+        if not is_arithmetic(type_) or (node.operator == "~" and not is_integer(type_)):
+            raise ExpressionError(f"invalid operand to unary '{node.operator}' ({type_.name})", node.column)
+        result_type = promote(type_)
+        if node.operator == "-":
+            return self._make(result_type, -value)
+        if node.operator == "~":
+            return self._make(result_type, ~int(value))
+        return self._make(result_type, value)
+
+    def _dereference(self, pointer: TypedValue, column: int) -> TypedValue:
+        type_ = self._rvalue_type(pointer)
+        target = type_.target
+        if type_.kind is not TypeKind.POINTER or target is None:
+            raise ExpressionError(f"cannot dereference a {pointer.type.name}", column)
+        if target.kind in (TypeKind.VOID, TypeKind.FUNCTION):
+            raise ExpressionError(f"cannot dereference a {type_.name}", column)
+        return TypedValue(target, address=int(self.number(pointer, column)))
+
+    def _SizeOf(self, node: nodes.SizeOf) -> TypedValue:
+        if isinstance(node.operand, nodes.TypeName):
+            type_ = resolve_type(self.context, node.operand, node.column)
+        else:
+            type_ = self._evaluate(node.operand).type
+        if type_.kind in (TypeKind.VOID, TypeKind.FUNCTION):
+            raise ExpressionError(f"sizeof cannot be applied to {type_.name}", node.column)
+        return self._make(SIZE, type_.size)
+
+    def _Cast(self, node: nodes.Cast) -> TypedValue:
+        to = resolve_type(self.context, node.type, node.column)
+        operand = self._evaluate(node.operand)
+        if not is_scalar(to):
+            if operand.type.name == to.name and operand.type.size == to.size:
+                return TypedValue(to, operand.data, operand.address, operand.place)
+            raise ExpressionError(f"cannot cast {operand.type.name} to {to.name}", node.column)
+        return self._make(to, self.number(operand, node.column))
+
+    # -- binary
+
+    def _Binary(self, node: nodes.Binary) -> TypedValue:
+        if node.operator in ("&&", "||"):
+            return self._logical(node)
+        left, right = self._evaluate(node.left), self._evaluate(node.right)
+        left_type, right_type = self._rvalue_type(left), self._rvalue_type(right)
+        a, b = self.number(left, node.left.column), self.number(right, node.right.column)
+        pointers = (left_type.kind is TypeKind.POINTER, right_type.kind is TypeKind.POINTER)
+        if any(pointers):
+            return self._pointer_arithmetic(node, (left_type, a), (right_type, b), pointers)
+        if not (is_arithmetic(left_type) and is_arithmetic(right_type)):
+            raise self._invalid_operands(node, left_type, right_type)
+        if node.operator in ("<<", ">>"):
+            return self._shift(node, left_type, a, right_type, b)
+        type_ = common_type(left_type, right_type)
+        a, b = convert(a, type_), convert(b, type_)
+        if node.operator in _COMPARISONS:
+            return self._make(c_types.INT, int(_COMPARISONS[node.operator](a, b)))
+        if node.operator in _BITWISE:
+            if type_.kind is TypeKind.FLOAT:
+                raise self._invalid_operands(node, left_type, right_type)
+            return self._make(type_, _BITWISE[node.operator](int(a), int(b)))
+        return self._make(type_, self._arithmetic(node, type_, a, b))
+
+    def _arithmetic(self, node: nodes.Binary, type_: CType, a: Number, b: Number) -> Number:
+        operator_ = node.operator
+        if operator_ == "+":
+            return a + b
+        if operator_ == "-":
+            return a - b
+        if operator_ == "*":
+            return a * b
+        if b == 0:
+            raise ExpressionError("division by zero", node.column)
+        if type_.kind is TypeKind.FLOAT:
+            if operator_ == "%":
+                raise self._invalid_operands(node, type_, type_)
+            return a / b
+        quotient = truncating_divide(int(a), int(b))
+        return quotient if operator_ == "/" else int(a) - quotient * int(b)
+
+    def _shift(self, node: nodes.Binary, left_type: CType, a: Number, right_type: CType, b: Number) -> TypedValue:
+        if not (is_integer(left_type) and is_integer(right_type)):
+            raise self._invalid_operands(node, left_type, right_type)
+        type_ = promote(left_type)
+        if not 0 <= b < type_.size * 8:
+            raise ExpressionError(f"shift count {b} is out of range for {type_.name}", node.right.column)
+        a = convert(a, type_)
+        return self._make(type_, a << int(b) if node.operator == "<<" else a >> int(b))
+
+    def _pointer_arithmetic(
+        self,
+        node: nodes.Binary,
+        left: tuple[CType, Number],
+        right: tuple[CType, Number],
+        pointers: tuple[bool, bool],
+    ) -> TypedValue:
+        (left_type, a), (right_type, b) = left, right
+        operator_ = node.operator
+        if operator_ in _COMPARISONS and all(is_scalar(t) for t in (left_type, right_type)):
+            return self._make(c_types.INT, int(_COMPARISONS[operator_](int(a), int(b))))
+        if pointers == (True, True) and operator_ == "-":
+            return self._make(PTRDIFF, truncating_divide(int(a) - int(b), element_size(left_type)))
+        if operator_ == "+" and pointers == (False, True) and is_integer(left_type):
+            return self._make(right_type, int(b) + int(a) * element_size(right_type))
+        if operator_ in "+-" and pointers == (True, False) and is_integer(right_type):
+            step = int(b) * element_size(left_type)
+            return self._make(left_type, int(a) + (step if operator_ == "+" else -step))
+        raise self._invalid_operands(node, left_type, right_type)
+
+    @staticmethod
+    def _invalid_operands(node: nodes.Binary, left: CType, right: CType) -> ExpressionError:
+        return ExpressionError(f"invalid operands to '{node.operator}' ({left.name} and {right.name})", node.column)
+
+    def _logical(self, node: nodes.Binary) -> TypedValue:
+        left = self.number(self._evaluate(node.left), node.left.column) != 0
+        if left == (node.operator == "||"):
+            return self._make(c_types.INT, int(left))
+        return self._make(c_types.INT, int(self.number(self._evaluate(node.right), node.right.column) != 0))
+
+    # -- the rest
+
+    def _Conditional(self, node: nodes.Conditional) -> TypedValue:
+        condition = self.number(self._evaluate(node.condition), node.condition.column)
+        return self._evaluate(node.then if condition else node.otherwise)
+
+    def _Assign(self, node: nodes.Assign) -> TypedValue:
+        if not self.allow_assignment:
+            raise ExpressionError("assignment is only allowed in the debug console or when setting a value", node.column)
+        target = self._evaluate(node.target)
+        if target.address is None and target.place is None:
+            raise ExpressionError("the left side of '=' cannot be assigned to", node.column)
+        value = self._evaluate(node.value)
+        if is_scalar(target.type):
+            data = encode(target.type, self.number(value, node.value.column))
+        elif value.type.name == target.type.name and value.type.size == target.type.size:
+            data = self.bytes_of(value, node.value.column)
+        else:
+            raise ExpressionError(f"cannot assign a {value.type.name} to a {target.type.name}", node.column)
+        self.context.assign(target, data)
+        return TypedValue(target.type, data, target.address, target.place)
+
+    def _Comma(self, node: nodes.Comma) -> TypedValue:
+        self._evaluate(node.left)
+        return self._evaluate(node.right)

@@ -1,0 +1,149 @@
+"""What the expression language needs from the program being debugged.
+
+The type model (DWARF) implements ``CType`` and ``Field``; a stopped frame
+implements ``EvaluationContext`` for the host evaluator, and the debug info at a
+PC implements ``CompileScope`` for the breakpoint-condition compiler. Pointer
+arithmetic, indexing, dereferencing, ``&``, casts and ``sizeof`` are done by the
+evaluator itself from the type facts below and ``read_memory``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class TypeKind(enum.Enum):
+    VOID = "void"
+    BOOL = "bool"
+    INTEGER = "integer"  # chars included
+    FLOAT = "float"
+    POINTER = "pointer"  # C++ references too
+    ARRAY = "array"
+    STRUCT = "struct"  # classes too
+    UNION = "union"
+    ENUM = "enum"
+    FUNCTION = "function"
+    OTHER = "other"
+
+
+class CType(Protocol):
+    """A type with typedefs and cv-qualifiers looked through (``name`` keeps the
+    spelling the program uses, e.g. ``uint8_t``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kind(self) -> TypeKind: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def signed(self) -> bool: ...  # integers and enums
+
+    @property
+    def target(self) -> CType | None: ...  # pointee of a pointer, element of an array
+
+    @property
+    def count(self) -> int | None: ...  # element count of an array, None if unknown
+
+
+@dataclass(frozen=True)
+class Field:
+    """A member of a struct, class or union."""
+
+    name: str
+    offset: int  # bytes from the start of the record
+    type: CType
+    bit_offset: int | None = None  # bit-fields: bits from ``offset``, least significant first
+    bit_size: int | None = None
+
+
+@dataclass(frozen=True)
+class TypedValue:
+    """A value of a type: its bytes, its linear-memory address, or both.
+
+    A value in memory may leave ``data`` None; it is read when needed. ``place`` is
+    the context's own note of where a value not in memory lives (a Wasm local...),
+    so ``assign`` can write it back.
+    """
+
+    type: CType
+    data: bytes | None = None
+    address: int | None = None
+    place: object | None = None
+
+
+class TypeScope(Protocol):
+    def type_named(self, name: str) -> CType | None:
+        """A type by the name a cast or ``sizeof`` uses: ``point``, ``struct point``,
+        ``uint8_t``, ``ns::Thing``. Base types (``int``...) need not be given."""
+
+    def field(self, record: CType, name: str) -> Field | None:
+        """The member ``name`` of a struct/union type (base classes searched), or None."""
+
+    def field_names(self, record: CType) -> list[str]: ...
+
+
+class EvaluationContext(TypeScope, Protocol):
+    """A stopped frame, as the host evaluator sees it."""
+
+    def lookup(self, name: str) -> TypedValue | None:
+        """The variable ``name`` visible at the frame (locals, then globals), or None."""
+
+    def names(self) -> list[str]:
+        """Every variable name ``lookup`` would find (for completions)."""
+
+    def read_memory(self, address: int, size: int) -> bytes:
+        """Exactly ``size`` bytes, or raise ExpressionError."""
+
+    def wasm_local(self, index: int) -> TypedValue: ...
+
+    def wasm_global(self, key: int | str) -> TypedValue:
+        """A global by index or by its name-section name (``__stack_pointer``)."""
+
+    def wasm_stack(self, index: int) -> TypedValue: ...
+
+    def assign(self, target: TypedValue, data: bytes) -> None:
+        """Store ``data`` (already converted to ``target.type``) where ``target`` lives."""
+
+
+@dataclass(frozen=True)
+class InLocal:
+    index: int
+
+
+@dataclass(frozen=True)
+class InGlobal:
+    index: int
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """Linear memory at ``offset`` plus the value of ``base`` (if any)."""
+
+    base: InLocal | InGlobal | None
+    offset: int
+
+
+Place = InLocal | InGlobal | InMemory
+
+
+@dataclass(frozen=True)
+class Located:
+    type: CType
+    place: Place
+
+
+class CompileScope(TypeScope, Protocol):
+    """The debug info at one PC, as the condition compiler sees it."""
+
+    def locate(self, name: str) -> Located | None:
+        """Where variable ``name`` lives at this PC, when that is a single Wasm local,
+        global or memory place; None when it is not visible or lives elsewhere."""
+
+    def global_index(self, name: str) -> int | None:
+        """A Wasm global's index by its name-section name."""
