@@ -1,0 +1,23 @@
+-- nvim-dap configuration for this example. From this directory (examples/cpp), after
+-- `python ../build.py shapes.cpp`, run in Neovim:
+--   :luafile nvim-dap.lua
+--   :edit shapes.cpp   then set a breakpoint and :DapContinue
+local dap = require("dap")
+
+dap.adapters.wasmtime = dap.adapters.wasmtime or {
+  type = "executable",
+  command = "python3", -- an interpreter that can import wasmtime-dap
+  args = { "-m", "dap_server" },
+}
+
+dap.configurations.cpp = {
+  {
+    type = "wasmtime",
+    request = "launch",
+    name = "Debug shapes (C++)",
+    program = "${workspaceFolder}/build/shapes.wasm",
+    args = {},
+    cwd = "${workspaceFolder}",
+    stopOnEntry = false,
+  },
+}
