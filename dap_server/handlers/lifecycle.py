@@ -1,0 +1,171 @@
+"""Starting and ending: initialize, launch, attach, configurationDone, restart, terminate, disconnect."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from adapters.source.model import Stop
+from dap_server import convert
+from dap_server.handlers.breakpoints import restore_breakpoints
+from dap_server.handlers.registry import RequestError, handles
+from dap_server.launch_config import AttachConfig, ConfigurationError, LaunchConfig
+from dap_server.protocol.arguments import DisconnectArguments, InitializeArguments, NoArguments, TerminateArguments
+from dap_server.protocol.base import ClientInput, describe_validation_error
+from dap_server.protocol.types import (
+    Capabilities,
+    ExceptionBreakpointsFilter,
+    ExitedEventBody,
+    LoadedSourceEventBody,
+    ProcessEventBody,
+    TerminatedEventBody,
+)
+from dap_server.state import AFTER_INITIALIZE, ANY, BEFORE_LAUNCH, State, WITH_DEBUGGEE
+
+if TYPE_CHECKING:
+    from adapters.source.debugger import SourceDebugger
+    from dap_server.session import Session
+
+
+class RestartArguments(ClientInput):
+    arguments: dict | None = None  # a new launch or attach configuration
+
+EXCEPTION_FILTERS = [
+    ExceptionBreakpointsFilter(filter="trap", label="Traps", description="Stop when the program traps", default=True),
+    ExceptionBreakpointsFilter(
+        filter="abort", label="abort() and panics", description="Stop when the program calls abort or panics"
+    ),
+]
+
+CAPABILITIES = Capabilities(
+    supports_configuration_done_request=True,
+    supports_function_breakpoints=True,
+    supports_conditional_breakpoints=True,
+    supports_hit_conditional_breakpoints=True,
+    supports_log_points=True,
+    supports_evaluate_for_hovers=True,
+    supports_clipboard_context=True,
+    exception_breakpoint_filters=EXCEPTION_FILTERS,
+    supports_exception_info_request=True,
+    supports_step_back=False,
+    supports_stepping_granularity=True,
+    supports_set_variable=True,
+    supports_set_expression=True,
+    supports_completions_request=True,
+    supports_modules_request=True,
+    supports_loaded_sources_request=True,
+    supports_value_formatting_options=True,
+    supports_restart_request=True,
+    supports_terminate_request=True,
+    support_terminate_debuggee=True,
+    supports_read_memory_request=True,
+    supports_write_memory_request=True,
+    supports_disassemble_request=True,
+    supports_instruction_breakpoints=True,
+    supports_breakpoint_locations_request=True,
+    supports_cancel_request=True,
+    supports_delayed_stack_trace_loading=True,
+)
+
+
+@handles("initialize", InitializeArguments, states=frozenset({State.NEW}))
+async def initialize(session: Session, arguments: InitializeArguments) -> Capabilities:
+    session.numbering = convert.Numbering(arguments.lines_start_at1, arguments.columns_start_at1)
+    session.state = State.INITIALIZED
+    return CAPABILITIES
+
+
+@handles("launch", LaunchConfig, states=BEFORE_LAUNCH)
+async def launch(session: Session, config: LaunchConfig) -> None:
+    await start(session, config)
+
+
+@handles("attach", AttachConfig, states=BEFORE_LAUNCH)
+async def attach(session: Session, config: AttachConfig) -> None:
+    await start(session, config)
+
+
+async def start(session: Session, config: LaunchConfig | AttachConfig, *, announce: bool = True) -> None:
+    """Start (or attach to) the program, paused at entry.
+
+    ``announce``: send ``initialized`` after the response, so the client configures breakpoints.
+    """
+    if isinstance(config, LaunchConfig):
+        try:
+            config.check()
+        except ConfigurationError as error:
+            raise RequestError(str(error)) from error
+    from adapters.source.debugger import SourceDebugger  # DWARF machinery is not needed before this
+
+    callbacks = {"on_output": session.on_output, "on_module": session.on_module}
+    mappings = config.path_rewrites()
+    if isinstance(config, LaunchConfig):
+        options = config.launch_options()
+        opener = partial(SourceDebugger.launch, options, path_mappings=mappings, backend=config.backend, **callbacks)
+        process = ProcessEventBody(name=str(options.program), start_method="launch")
+    else:
+        opener = partial(SourceDebugger.attach, config.host, config.port, path_mappings=mappings, **callbacks)
+        process = ProcessEventBody(name=f"{config.host}:{config.port}", is_local_process=False, start_method="attach")
+    try:
+        session.debugger = await session.call(opener)
+    except Exception as error:
+        raise RequestError(f"could not start the program: {error}") from error
+    session.config = config
+    session.state = State.CONFIGURING
+    session.event("process", process)
+    for path in await session.call(session.debugger.loaded_sources):
+        session.event("loadedSource", LoadedSourceEventBody(reason="new", source=convert.source(path)))
+    if announce:
+        session.after_response(lambda: session.event("initialized"))
+
+
+@handles("configurationDone", states=frozenset({State.CONFIGURING}))
+async def configuration_done(session: Session, _: NoArguments) -> None:
+    begin(session)
+
+
+def begin(session: Session) -> None:
+    """Let a freshly configured program run (to its entry point, with stopOnEntry)."""
+    debugger = session.require_debugger()
+    stop_on_entry = session.config is not None and session.config.stop_on_entry
+    session.start_running(partial(run_from_start, debugger, stop_on_entry), resumable=not stop_on_entry)
+
+
+def run_from_start(debugger: SourceDebugger, stop_on_entry: bool) -> Stop:
+    return debugger.start(stop_on_entry) or debugger.resume()
+
+
+@handles("restart", RestartArguments, states=WITH_DEBUGGEE | {State.ENDED})
+async def restart(session: Session, arguments: RestartArguments) -> None:
+    """Start the program afresh (with new arguments if given), with the same breakpoints."""
+    config = session.config
+    if arguments.arguments is not None:
+        try:
+            config = type(config).model_validate(arguments.arguments)
+        except ValidationError as error:
+            raise RequestError(f"invalid arguments: {describe_validation_error(error, 'arguments.arguments')}")
+    await session.end_debuggee(terminate=True)
+    session.state = State.INITIALIZED
+    await start(session, config, announce=False)  # the client does not configure again
+    await restore_breakpoints(session)
+    begin(session)
+
+
+@handles("terminate", TerminateArguments, states=AFTER_INITIALIZE)
+async def terminate(session: Session, _: TerminateArguments) -> None:
+    if session.debugger is None:
+        return
+    exit_code = await session.end_debuggee(terminate=True)
+    session.event("exited", ExitedEventBody(exit_code=exit_code if exit_code is not None else 0))
+    session.event("terminated", TerminatedEventBody())
+
+
+@handles("disconnect", DisconnectArguments, states=ANY)
+async def disconnect(session: Session, arguments: DisconnectArguments) -> None:
+    terminate_debuggee = arguments.terminate_debuggee
+    if terminate_debuggee is None:
+        terminate_debuggee = isinstance(session.config, LaunchConfig)
+    await session.end_debuggee(terminate=terminate_debuggee)
+    session.after_response(session.end_session)

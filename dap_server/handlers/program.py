@@ -1,0 +1,41 @@
+"""What the program is made of: modules, loadedSources, source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dap_server import convert
+from dap_server.handlers.registry import RequestError, handles
+from dap_server.protocol.arguments import ModulesArguments, NoArguments, SourceRequestArguments
+from dap_server.protocol.types import LoadedSourcesBody, ModulesBody, SourceBody
+from dap_server.state import WITH_DEBUGGEE
+
+if TYPE_CHECKING:
+    from dap_server.session import Session
+
+
+@handles("modules", ModulesArguments, states=WITH_DEBUGGEE)
+async def modules(session: Session, arguments: ModulesArguments) -> ModulesBody:
+    found = await session.call(session.require_debugger().modules)
+    end = arguments.start_module + arguments.module_count if arguments.module_count else None
+    page = found[arguments.start_module : end]
+    return ModulesBody(modules=[convert.module(info) for info in page], total_modules=len(found))
+
+
+@handles("loadedSources", states=WITH_DEBUGGEE)
+async def loaded_sources(session: Session, _: NoArguments) -> LoadedSourcesBody:
+    paths = await session.call(session.require_debugger().loaded_sources)
+    return LoadedSourcesBody(sources=[convert.source(path) for path in paths])
+
+
+@handles("source", SourceRequestArguments, states=WITH_DEBUGGEE)
+async def source(session: Session, arguments: SourceRequestArguments) -> SourceBody:
+    """The text of a source the client cannot open itself (we only know sources by path)."""
+    path = arguments.source.path if arguments.source else None
+    if not path:
+        raise RequestError(f"no source with reference {arguments.source_reference}")
+    try:
+        return SourceBody(content=Path(path).read_text(errors="replace"))
+    except OSError as error:
+        raise RequestError(f"source not available: {error.strerror}: {path}") from None

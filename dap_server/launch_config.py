@@ -1,0 +1,101 @@
+"""The ``launch`` and ``attach`` configurations, checked before anything is started."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from adapters.wasm.agent_backend import LaunchOptions
+from adapters.wasm.debuggee import DebuggeeError
+from adapters.wasm.program import check_program
+from dap_server.protocol.base import ClientInput
+
+
+class ConfigurationError(ValueError):
+    """A launch or attach configuration that cannot work; the text says why."""
+
+
+class PathMapping(ClientInput):
+    local_root: str
+    remote_root: str
+
+
+class CommonConfig(ClientInput):
+    stop_on_entry: bool = False
+    # Rewrite source paths from the build machine: {"/build/dir": "/local/dir"}.
+    source_map: dict[str, str] = Field(default_factory=dict)
+    path_mappings: list[PathMapping] = Field(default_factory=list)
+    no_debug: bool = False
+
+    def path_rewrites(self) -> list[tuple[str, str]]:
+        """(compiled-in prefix, local prefix) pairs, longest prefix first."""
+        pairs = list(self.source_map.items())
+        pairs += [(mapping.remote_root, mapping.local_root) for mapping in self.path_mappings]
+        return sorted(pairs, key=lambda pair: len(pair[0]), reverse=True)
+
+
+class LaunchConfig(CommonConfig):
+    program: str
+    args: list[str] = Field(default_factory=list)
+    env: dict[str, str] = Field(default_factory=dict)
+    cwd: str | None = None
+    dirs: list[str] = Field(default_factory=list)  # Wasmtime --dir specs: HOST[::GUEST]
+    preopens: dict[str, str] = Field(default_factory=dict)  # guest path -> host path
+    stdin: str | None = None  # a file fed to the program's standard input
+    wasmtime_path: str | None = None
+    wasmtime_args: list[str] = Field(default_factory=list)  # e.g. ["-W", "threads=n", "-S", "http"]
+    allow_precompiled: bool = False
+    backend: Literal["agent", "gdb"] = "agent"
+
+    @field_validator("wasmtime_args")
+    @classmethod
+    def _options_only(cls, arguments: list[str]) -> list[str]:
+        if arguments and not arguments[0].startswith("-"):
+            raise ValueError(f"must start with an option such as -W or -S, not {arguments[0]!r}")
+        return arguments
+
+    def base_directory(self) -> Path:
+        return Path(self.cwd) if self.cwd else Path.cwd()
+
+    def program_path(self) -> Path:
+        return self.base_directory() / Path(self.program).expanduser()
+
+    def dir_specs(self) -> list[str]:
+        """``dirs`` and ``preopens`` as Wasmtime --dir specs."""
+        return [*self.dirs, *(f"{host}::{guest}" for guest, host in self.preopens.items())]
+
+    def launch_options(self) -> LaunchOptions:
+        base = self.base_directory()
+        return LaunchOptions(
+            program=self.program_path(),
+            args=self.args,
+            env=self.env,
+            cwd=base,
+            dirs=self.dir_specs(),
+            stdin=base / self.stdin if self.stdin else None,
+            wasmtime=self.wasmtime_path,
+            wasmtime_args=self.wasmtime_args,
+            allow_precompiled=self.allow_precompiled,
+        )
+
+    def check(self) -> None:
+        """Raise ConfigurationError naming the first thing that cannot work."""
+        if self.cwd is not None and not Path(self.cwd).is_dir():
+            raise ConfigurationError(f"cwd is not a directory: {self.cwd}")
+        try:
+            check_program(self.program_path(), self.allow_precompiled)
+        except DebuggeeError as error:
+            raise ConfigurationError(str(error)) from error
+        if self.stdin is not None and not (self.base_directory() / self.stdin).is_file():
+            raise ConfigurationError(f"stdin file not found: {self.stdin}")
+        for spec in self.dir_specs():
+            host = spec.split("::", 1)[0]
+            if not (self.base_directory() / host).is_dir():
+                raise ConfigurationError(f"directory to preopen not found: {host}")
+
+
+class AttachConfig(CommonConfig):
+    host: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)

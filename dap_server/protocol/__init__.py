@@ -1,0 +1,1 @@
+"""Pydantic models of the Debug Adapter Protocol messages the server reads and writes."""
