@@ -1,0 +1,721 @@
+"""Rendering typed values into ``Variable`` trees, lazily, and changing scalars.
+
+A ``ValueObject`` is a type plus a location in a paused frame. ``ValueRenderer``
+turns one into a ``Variable`` with a one-line summary; its children are only
+computed when the client expands it, through the integer references a
+``ValueRegistry`` hands out (valid until the program resumes).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from adapters.source.frame_context import FrameContext
+from adapters.source.locations import (
+    Location,
+    LocationError,
+    LocationUnavailable,
+    MemoryLocation,
+    OptimizedOut,
+    is_writable,
+    read_location,
+    sub_location,
+    write_location,
+)
+from adapters.source.model import Variable
+from adapters.source.types import (
+    ATE_UTF,
+    LANG_RUST,
+    ArrayType,
+    BaseType,
+    CompositeType,
+    EnumType,
+    FunctionType,
+    Member,
+    PointerType,
+    SubArrayType,
+    Type,
+    UnknownType,
+    VoidType,
+)
+from adapters.wasm.debuggee import DebuggeeError
+
+SUMMARY_ELEMENTS = 10  # array elements shown in a one-line summary
+SUMMARY_LENGTH = 160  # characters before a summary is cut with "..."
+STRING_LIMIT = 512  # bytes of a C string read for a summary
+STRING_CHUNK = 64
+
+
+class AssignError(ValueError):
+    """The text cannot be stored into that variable; the message says why."""
+
+
+@dataclass(frozen=True)
+class Format:
+    hex: bool = False
+
+
+@dataclass(frozen=True)
+class ValueObject:
+    """A value of ``type`` at ``location``; ``bits`` = (bit offset, bit size) for bitfields."""
+
+    type: Type
+    location: Location
+    context: FrameContext
+    bits: tuple[int, int] | None = None
+
+    def read(self, size: int | None = None) -> bytes:
+        if self.bits is not None:
+            return read_location(self.location, (self.bits[0] + self.bits[1] + 7) // 8, self.context)
+        return read_location(self.location, self.type.size if size is None else size, self.context)
+
+    @property
+    def address(self) -> int | None:
+        return self.location.address if isinstance(self.location, MemoryLocation) else None
+
+    def member(self, member: Member) -> ValueObject:
+        size = member.type.size
+        if member.bit_size is not None:
+            size = (member.bit_offset + member.bit_size + 7) // 8
+        location = sub_location(self.location, member.offset, size, self.context)
+        bits = (member.bit_offset, member.bit_size) if member.bit_size is not None else None
+        return ValueObject(member.type, location, self.context, bits)
+
+    def element(self, element_type: Type, index: int) -> ValueObject:
+        size = element_type.size
+        return ValueObject(element_type, sub_location(self.location, index * size, size, self.context), self.context)
+
+    def at(self, address: int, value_type: Type) -> ValueObject:
+        """A value of ``value_type`` at ``address`` in the same frame's memory."""
+        return ValueObject(value_type, MemoryLocation(address), self.context)
+
+
+class Children(Protocol):
+    """What a reference expands to."""
+
+    def variables(self, start: int, count: int | None, fmt: Format) -> list[Variable]: ...
+
+    def assign(self, name: str, text: str, fmt: Format) -> Variable: ...
+
+
+class ValueRegistry:
+    """Integer references for expandable things; all forgotten at ``clear`` (on resume)."""
+
+    def __init__(self) -> None:
+        self._children: dict[int, Children] = {}
+
+    def register(self, children: Children) -> int:
+        reference = len(self._children) + 1
+        self._children[reference] = children
+        return reference
+
+    def children(self, reference: int, start: int = 0, count: int | None = None, fmt: Format = Format()) -> list[Variable]:
+        return self._lookup(reference).variables(start, count, fmt)
+
+    def assign(self, reference: int, name: str, text: str, fmt: Format = Format()) -> Variable:
+        return self._lookup(reference).assign(name, text, fmt)
+
+    def clear(self) -> None:
+        self._children.clear()
+
+    def _lookup(self, reference: int) -> Children:
+        children = self._children.get(reference)
+        if children is None:
+            raise KeyError(f"unknown or expired variables reference {reference}")
+        return children
+
+
+@dataclass(frozen=True)
+class NamedValue:
+    name: str
+    value: ValueObject
+    evaluate_name: str | None = None
+
+
+class ValueChildren:
+    """Children given as a function producing (lazily) the named child values."""
+
+    def __init__(self, renderer: ValueRenderer, produce: Callable[[], Sequence[NamedValue]]) -> None:
+        self._renderer = renderer
+        self._produce = produce
+        self._values: Sequence[NamedValue] | None = None
+
+    def _all(self) -> Sequence[NamedValue]:
+        if self._values is None:
+            self._values = self._produce()
+        return self._values
+
+    def variables(self, start: int, count: int | None, fmt: Format) -> list[Variable]:
+        chosen = self._all()[start : None if count is None else start + count]
+        return [self._renderer.variable(v.name, v.value, fmt, v.evaluate_name) for v in chosen]
+
+    def assign(self, name: str, text: str, fmt: Format) -> Variable:
+        for named in self._all():
+            if named.name == name:
+                self._renderer.assign(named.value, text)
+                return self._renderer.variable(named.name, named.value, fmt, named.evaluate_name)
+        raise AssignError(f"no variable named {name!r} here")
+
+
+class IndexedChildren:
+    """Array-like children ``[i]`` computed per requested page only."""
+
+    def __init__(self, renderer: ValueRenderer, count: int, element: Callable[[int], NamedValue]) -> None:
+        self._renderer = renderer
+        self._count = count
+        self._element = element
+
+    def variables(self, start: int, count: int | None, fmt: Format) -> list[Variable]:
+        end = self._count if count is None else min(self._count, start + count)
+        values = [self._element(i) for i in range(max(start, 0), end)]
+        return [self._renderer.variable(v.name, v.value, fmt, v.evaluate_name) for v in values]
+
+    def assign(self, name: str, text: str, fmt: Format) -> Variable:
+        index = name.strip("[]")
+        if not index.isdigit() or int(index) >= self._count:
+            raise AssignError(f"no element {name} here")
+        named = self._element(int(index))
+        self._renderer.assign(named.value, text)
+        return self._renderer.variable(named.name, named.value, fmt, named.evaluate_name)
+
+
+def _hex_address(address: int) -> str:
+    return f"{address:#x}"
+
+
+def _member_path(parent: str | None, member: str, through_pointer: bool = False) -> str | None:
+    if parent is None:
+        return None
+    return f"{parent}->{member}" if through_pointer else f"{parent}.{member}"
+
+
+class ValueRenderer:
+    """Builds ``Variable``s (and registers their children) for typed values."""
+
+    def __init__(self, registry: ValueRegistry) -> None:
+        self.registry = registry
+
+    # ------------------------------------------------------------- variables
+
+    def variable(self, name: str, value: ValueObject, fmt: Format = Format(), evaluate_name: str | None = None) -> Variable:
+        result = Variable(name=name, value="", type=value.type.name, evaluate_name=evaluate_name)
+        if isinstance(value.location, OptimizedOut):
+            result.value = "<optimized out>"
+            return result
+        if isinstance(value.location, LocationError):
+            result.value = f"<{value.location.message}>"
+            return result
+        if value.address is not None:
+            result.memory_reference = _hex_address(value.address)
+        try:
+            result.value = self.summary(value, fmt, depth=0)
+            self._add_children(result, value, evaluate_name)
+        except (LocationUnavailable, DebuggeeError) as error:
+            result.value = f"<{error}>"
+            return result
+        result.writable = is_writable(value.location) and _is_scalar(value.type.strip())
+        return result
+
+    def _add_children(self, result: Variable, value: ValueObject, path: str | None) -> None:
+        stripped = value.type.strip()
+        if isinstance(stripped, PointerType):
+            self._pointer_children(result, value, stripped, path)
+        elif isinstance(stripped, (ArrayType, SubArrayType)):
+            count = stripped.count
+            if count:
+                element_type = stripped.element
+                result.indexed_children = count
+                result.reference = self.registry.register(
+                    IndexedChildren(
+                        self,
+                        count,
+                        lambda i: NamedValue(f"[{i}]", value.element(element_type, i), f"{path}[{i}]" if path else None),
+                    )
+                )
+        elif isinstance(stripped, CompositeType):
+            rust = self._rust_children(result, value, stripped, path)
+            if not rust:
+                members = self._visible_members(value, stripped, path)
+                if members:
+                    result.named_children = len(members)
+                    result.reference = self.registry.register(ValueChildren(self, lambda: members))
+
+    def _visible_members(self, value: ValueObject, struct_type: CompositeType, path: str | None, arrow: bool = False) -> list[NamedValue]:
+        children = []
+        for member in struct_type.members:
+            if member.artificial and not member.is_base:
+                continue
+            name = member.name or f"<anonymous {member.type.strip().name}>"
+            if member.is_base:
+                name = member.type.name
+            evaluate = None if member.is_base or member.name is None else _member_path(path, member.name, arrow)
+            children.append(NamedValue(name, value.member(member), evaluate))
+        return children
+
+    def _pointer_children(self, result: Variable, value: ValueObject, pointer: PointerType, path: str | None) -> None:
+        target = pointer.target.strip()
+        address = self._pointer_value(value, pointer)
+        if isinstance(target, (VoidType, FunctionType, UnknownType)) or address == 0:
+            return
+        pointee = value.at(address, pointer.target)
+        if not pointer.is_reference and not _is_reference_like(pointer):
+            result.memory_reference = _hex_address(address)
+        if isinstance(target, CompositeType) and not self._is_rust_special(target):
+            members = self._visible_members(pointee, target, path, arrow=not pointer.is_reference)
+            result.named_children = len(members)
+            result.reference = self.registry.register(ValueChildren(self, lambda: members))
+            return
+        if pointer.is_reference or _is_reference_like(pointer):
+            probe = Variable(name="", value="")
+            self._add_children(probe, pointee, path)
+            result.reference, result.named_children, result.indexed_children = (
+                probe.reference, probe.named_children, probe.indexed_children)
+            return
+        deref = NamedValue(f"*{result.name}", pointee, f"*{path}" if path else None)
+        result.named_children = 1
+        result.reference = self.registry.register(ValueChildren(self, lambda: [deref]))
+
+    # --------------------------------------------------------------- summaries
+
+    def summary(self, value: ValueObject, fmt: Format, depth: int = 0) -> str:
+        text = self._summary(value, fmt, depth)
+        return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 3] + "..."
+
+    def _summary(self, value: ValueObject, fmt: Format, depth: int) -> str:
+        if isinstance(value.location, OptimizedOut):
+            return "<optimized out>"
+        stripped = value.type.strip()
+        if isinstance(stripped, BaseType):
+            return _scalar_text(stripped, self._integer(value, stripped.is_signed, stripped), fmt)
+        if isinstance(stripped, EnumType):
+            return _enum_text(stripped, self._integer(value, stripped.is_signed, stripped), fmt)
+        if isinstance(stripped, PointerType):
+            return self._pointer_summary(value, stripped, fmt, depth)
+        if isinstance(stripped, (ArrayType, SubArrayType)):
+            return self._array_summary(value, stripped, fmt, depth)
+        if isinstance(stripped, CompositeType):
+            rust = self._rust_summary(value, stripped, fmt, depth)
+            if rust is not None:
+                return rust
+            if depth >= 2:
+                return "{...}"
+            parts = []
+            for member in stripped.members:
+                if member.artificial and not member.is_base:
+                    continue
+                inner = self._summary(value.member(member), fmt, depth + 1)
+                parts.append(inner if member.is_base else f"{member.name or '<anonymous>'}={inner}")
+                if sum(len(p) for p in parts) > SUMMARY_LENGTH:
+                    parts.append("...")
+                    break
+            return "{" + ", ".join(parts) + "}"
+        if isinstance(stripped, VoidType):
+            return "void"
+        if isinstance(stripped, UnknownType):
+            return f"<cannot show a value of type {stripped.name}>"
+        return "?"
+
+    def _integer(self, value: ValueObject, signed: bool, base_type: Type) -> int:
+        data = value.read()
+        raw = int.from_bytes(data, "little")
+        if value.bits is not None:
+            offset, size = value.bits
+            raw = (raw >> offset) & ((1 << size) - 1)
+            return raw - (1 << size) if signed and raw >> (size - 1) else raw
+        if signed and data and data[-1] & 0x80:
+            raw -= 1 << (8 * len(data))
+        return raw
+
+    def _pointer_value(self, value: ValueObject, pointer: PointerType) -> int:
+        return int.from_bytes(value.read(pointer.size), "little")
+
+    def _pointer_summary(self, value: ValueObject, pointer: PointerType, fmt: Format, depth: int) -> str:
+        address = self._pointer_value(value, pointer)
+        target = pointer.target.strip()
+        if pointer.is_reference or _is_reference_like(pointer):
+            if address == 0:
+                return "<null reference>"
+            return self._summary(value.at(address, pointer.target), fmt, depth)
+        if address == 0:
+            return "0x0"
+        if _is_char(target):
+            return f"{_hex_address(address)} {self._c_string(value, address)}"
+        return _hex_address(address)
+
+    def _c_string(self, value: ValueObject, address: int, limit: int = STRING_LIMIT) -> str:
+        data = bytearray()
+        try:
+            while len(data) < limit:
+                chunk = value.context.read_memory(address + len(data), STRING_CHUNK)
+                end = chunk.find(b"\0")
+                if end >= 0:
+                    data += chunk[:end]
+                    return _quote(bytes(data))
+                data += chunk
+        except DebuggeeError:
+            if not data:
+                return "<cannot read string>"
+        return _quote(bytes(data[:limit])) + "..."
+
+    def _array_summary(self, value: ValueObject, array: ArrayType | SubArrayType, fmt: Format, depth: int) -> str:
+        element = array.element
+        count = array.count
+        if _is_char(element):
+            data = value.read(count)
+            # A C string up to its NUL; bytes that start with NUL are shown whole, escaped.
+            text = data.split(b"\0", 1)[0]
+            return _quote(text if text else data.rstrip(b"\0"))
+        if depth >= 2:
+            return "{...}"
+        shown = min(count, SUMMARY_ELEMENTS)
+        if shown and element.size:
+            value.read(shown * element.size)  # one read for the shown elements (bounds and cache)
+        items = [self._summary(value.element(element, i), fmt, depth + 1) for i in range(shown)]
+        if count > shown:
+            items.append("...")
+        return "{" + ", ".join(items) + "}"
+
+    # -------------------------------------------------------------------- Rust
+
+    def _is_rust_special(self, composite: CompositeType) -> bool:
+        return composite.language == LANG_RUST and (
+            _rust_kind(composite) is not None or composite.variant_part is not None
+        )
+
+    def _rust_summary(self, value: ValueObject, composite: CompositeType, fmt: Format, depth: int) -> str | None:
+        if composite.language != LANG_RUST:
+            return None
+        kind = _rust_kind(composite)
+        if kind in ("str", "String"):
+            address, length = self._rust_buffer(value, composite)
+            if length == 0:
+                return '""'
+            data = value.context.read_memory(address, min(length, STRING_LIMIT))
+            return _quote(data, rust=True) + ("..." if length > STRING_LIMIT else "")
+        if kind in ("slice", "Vec"):
+            elements = self._rust_elements(value, composite)
+            shown = [self._summary(e.value, fmt, depth + 1) for e in elements[:SUMMARY_ELEMENTS]]
+            if len(elements) > SUMMARY_ELEMENTS:
+                shown.append("...")
+            prefix = "vec!" if kind == "Vec" else "&"
+            return f"{prefix}[{', '.join(shown)}]"
+        if composite.variant_part is not None:
+            chosen = self._rust_variant(value, composite)
+            if chosen is None:
+                return "<unknown variant>"
+            variant_value, variant_type = chosen
+            fields = [m for m in variant_type.members if not m.artificial]
+            name = variant_type.tag_name.rsplit("::", 1)[-1] if variant_type.tag_name else "?"
+            if not fields:
+                return name
+            inner = [self._summary(variant_value.member(m), fmt, depth + 1) for m in fields]
+            if all((m.name or "").startswith("__") for m in fields):
+                return f"{name}({', '.join(inner)})"
+            return f"{name} {{{', '.join(f'{m.name}: {text}' for m, text in zip(fields, inner))}}}"
+        return None
+
+    def _rust_children(self, result: Variable, value: ValueObject, composite: CompositeType, path: str | None) -> bool:
+        if composite.language != LANG_RUST:
+            return False
+        kind = _rust_kind(composite)
+        if kind in ("str", "String"):
+            return True  # shown whole in the summary
+        if kind in ("slice", "Vec"):
+            elements = self._rust_elements(value, composite)
+            result.indexed_children = len(elements)
+            if elements:
+                result.reference = self.registry.register(IndexedChildren(self, len(elements), elements.__getitem__))
+            return True
+        if composite.variant_part is not None:
+            chosen = self._rust_variant(value, composite)
+            if chosen is not None:
+                variant_value, variant_type = chosen
+                members = self._visible_members(variant_value, variant_type, None)
+                if members:
+                    result.named_children = len(members)
+                    result.reference = self.registry.register(ValueChildren(self, lambda: members))
+            return True
+        return False
+
+    def _rust_buffer(self, value: ValueObject, composite: CompositeType) -> tuple[int, int]:
+        """(address, length) of a str/String/slice/Vec's elements."""
+        pointer_value, pointer = _find_pointer(value, composite)
+        length = _find_length(value, composite)
+        address = int.from_bytes(pointer_value.read(pointer.size), "little")
+        return address, length
+
+    def _rust_elements(self, value: ValueObject, composite: CompositeType) -> list[NamedValue]:
+        _, pointer = _find_pointer(value, composite)
+        address, length = self._rust_buffer(value, composite)
+        element = pointer.target
+        base = value.at(address, element)
+        return [NamedValue(f"[{i}]", base.element(element, i)) for i in range(min(length, 100_000))]
+
+    def _rust_variant(self, value: ValueObject, composite: CompositeType) -> tuple[ValueObject, CompositeType] | None:
+        part = composite.variant_part
+        assert part is not None
+        default = None
+        if part.discriminant is None:
+            candidates = [v for v in part.variants]
+            chosen = candidates[0] if len(candidates) == 1 else None
+        else:
+            discriminant = part.discriminant
+            raw = self._integer(value.member(discriminant), False, discriminant.type)
+            mask = (1 << (8 * discriminant.type.size)) - 1
+            chosen = None
+            for variant in part.variants:
+                if variant.value is None:
+                    default = variant
+                elif variant.value & mask == raw:
+                    chosen = variant
+                    break
+            chosen = chosen or default
+        if chosen is None or not isinstance(chosen.member.type.strip(), CompositeType):
+            return None
+        variant_type = chosen.member.type.strip()
+        assert isinstance(variant_type, CompositeType)
+        return value.member(chosen.member), variant_type
+
+    # ------------------------------------------------------------------ writes
+
+    def assign(self, value: ValueObject, text: str) -> None:
+        """Parse ``text`` for the value's type and store it; raises AssignError."""
+        stripped = value.type.strip()
+        if not _is_scalar(stripped):
+            raise AssignError(f"cannot assign to a value of type {value.type.name}")
+        if not is_writable(value.location):
+            raise AssignError("this value has no storage that can be changed (optimized out or computed)")
+        size = stripped.size
+        if isinstance(stripped, BaseType) and stripped.is_float:
+            data = _encode_float(_parse_float(text), size)
+        else:
+            number = _parse_scalar(text.strip(), stripped)
+            bits = value.bits[1] if value.bits is not None else size * 8
+            signed = isinstance(stripped, (BaseType, EnumType)) and stripped.is_signed
+            low = -(1 << (bits - 1)) if signed else 0
+            high = (1 << (bits - 1 if signed else bits)) - 1
+            if not low <= number <= high and not (signed and 0 <= number < (1 << bits)):
+                raise AssignError(f"{number} does not fit in {value.type.name}")
+            number &= (1 << bits) - 1
+            if value.bits is not None:
+                offset, width = value.bits
+                storage = int.from_bytes(value.read(), "little")
+                storage = storage & ~(((1 << width) - 1) << offset) | (number << offset)
+                data = storage.to_bytes(len(value.read()), "little")
+            else:
+                data = number.to_bytes(size, "little")
+        try:
+            write_location(value.location, data, value.context)
+        except (LocationUnavailable, DebuggeeError) as error:
+            raise AssignError(str(error)) from error
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _is_char(value_type: Type) -> bool:
+    stripped = value_type.strip()
+    return isinstance(stripped, BaseType) and stripped.is_char and stripped.size == 1
+
+
+def _is_scalar(value_type: Type) -> bool:
+    if isinstance(value_type, PointerType):
+        return not value_type.is_reference and not _is_reference_like(value_type)
+    return isinstance(value_type, (BaseType, EnumType))
+
+
+def _is_reference_like(pointer: PointerType) -> bool:
+    """Rust's ``&T``/``&mut T`` and ``Box<T>`` behave like C++ references when shown."""
+    if pointer.language != LANG_RUST:
+        return False
+    name = pointer.name
+    return name.startswith(("&", "alloc::boxed::Box<"))
+
+
+def _rust_kind(composite: CompositeType) -> str | None:
+    name = composite.tag_name or ""
+    if name == "&str" or name == "&mut str":
+        return "str"
+    if name.startswith(("&[", "&mut [")):
+        return "slice"
+    if name == "alloc::string::String":
+        return "String"
+    if name.startswith("alloc::vec::Vec<"):
+        return "Vec"
+    return None
+
+
+def _find_pointer(value: ValueObject, composite: CompositeType) -> tuple[ValueObject, PointerType]:
+    """The first pointer inside a Rust buffer type (``data_ptr``, ``buf.ptr.pointer``...)."""
+    for member in composite.members:
+        member_type = member.type.strip()
+        if isinstance(member_type, PointerType):
+            return value.member(member), member_type
+        if isinstance(member_type, CompositeType) and member.name not in ("len", "length", "cap"):
+            try:
+                return _find_pointer(value.member(member), member_type)
+            except LocationUnavailable:
+                continue
+    raise LocationUnavailable(f"no data pointer in {composite.name}")
+
+
+def _find_length(value: ValueObject, composite: CompositeType) -> int:
+    for member in composite.members:
+        if member.name in ("length", "len"):
+            return int.from_bytes(value.member(member).read(), "little")
+        stripped = member.type.strip()
+        if member.name == "vec" and isinstance(stripped, CompositeType):
+            return _find_length(value.member(member), stripped)
+    raise LocationUnavailable(f"no length in {composite.name}")
+
+
+_ESCAPES = {0x22: '\\"', 0x5C: "\\\\", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x00: "\\0"}
+
+
+def _quote(data: bytes, rust: bool = False) -> str:
+    """A double-quoted string; bytes that are not printable UTF-8 become escapes."""
+    out = []
+    for char in data.decode("utf-8", errors="surrogateescape"):
+        code = ord(char)
+        if code in _ESCAPES:
+            out.append(_ESCAPES[code])
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not valid UTF-8
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{{{code:x}}}" if rust else f"\\x{code:02x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _char_literal(code: int, wide: bool = False) -> str:
+    """A C/Rust character literal; ``wide`` for UTF-32 code points (Rust ``char``)."""
+    if code in _ESCAPES and code != 0x22:
+        return "'" + _ESCAPES[code] + "'"
+    if code == 0x27:
+        return "'\\''"
+    if 0x20 <= code < 0x7F or (wide and code > 0xA0 and not 0xD800 <= code < 0xE000 and code <= 0x10FFFF):
+        return f"'{chr(code)}'"
+    return f"'\\x{code & 0xFF:02x}'" if code < 0x100 else f"'\\u{{{code:x}}}'"
+
+
+def _format_float(value: float, size: int) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if size == 4:  # the shortest text that reads back as the same float32
+        for digits in range(1, 10):
+            text = f"{value:.{digits}g}"
+            if struct.unpack("<f", struct.pack("<f", float(text)))[0] == value:
+                return text
+    return repr(value)
+
+
+def _scalar_text(base: BaseType, number: int, fmt: Format) -> str:
+    if base.is_bool:
+        return "true" if number == 1 else "false" if number == 0 else str(number)
+    if base.is_float:
+        raw = number & ((1 << (8 * base.size)) - 1)
+        if base.size == 4:
+            return _format_float(struct.unpack("<f", raw.to_bytes(4, "little"))[0], 4)
+        if base.size == 8:
+            return _format_float(struct.unpack("<d", raw.to_bytes(8, "little"))[0], 8)
+        return f"<{base.size}-byte float>"
+    numeric = _hex(number, base.size) if fmt.hex else str(number)
+    if base.encoding == ATE_UTF:
+        return _char_literal(number, wide=True)
+    if base.is_char:
+        return f"{numeric} {_char_literal(number & 0xFF)}"
+    return numeric
+
+
+def _hex(number: int, size: int) -> str:
+    return f"{number & ((1 << (8 * size)) - 1):#x}" if size else hex(number)
+
+
+def _enum_text(enum: EnumType, number: int, fmt: Format) -> str:
+    for enumerator in enum.enumerators:
+        if enumerator.value == number:
+            return enumerator.name
+    numeric = _hex(number, enum.size) if fmt.hex else str(number)
+    if enum.is_flags and number > 0:
+        names = []
+        rest = number
+        for enumerator in enum.enumerators:
+            if enumerator.value and rest & enumerator.value == enumerator.value:
+                names.append(enumerator.name)
+                rest &= ~enumerator.value
+        if names:
+            if rest:
+                names.append(_hex(rest, enum.size))
+            return f"{numeric} ({' | '.join(names)})"
+    return numeric
+
+
+def _parse_integer(text: str) -> int | None:
+    """Decimal, ``0x``/``0o``/``0b`` prefixed, with an optional sign and ``_`` separators."""
+    for base in (0, 10):  # base 10 again for leading zeros ("007"), which base 0 refuses
+        try:
+            return int(text, base)
+        except ValueError:
+            continue
+    return None
+
+
+_CHAR_ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "\\": 92, "'": 39, '"': 34}
+
+
+def _parse_char(text: str) -> int | None:
+    if len(text) < 3 or text[0] != "'" or text[-1] != "'":
+        return None
+    body = text[1:-1]
+    if len(body) == 1:
+        return ord(body)
+    if len(body) == 2 and body[0] == "\\" and body[1] in _CHAR_ESCAPES:
+        return _CHAR_ESCAPES[body[1]]
+    if body.startswith("\\x"):
+        return _parse_integer("0x" + body[2:])
+    return None
+
+
+def _parse_scalar(text: str, target: Type) -> int:
+    if isinstance(target, BaseType) and target.is_bool and text in ("true", "false"):
+        return int(text == "true")
+    if isinstance(target, EnumType):
+        names = {e.name: e.value for e in target.enumerators}
+        parts = [part.strip() for part in text.split("|")]
+        if all(part in names for part in parts):
+            combined = 0
+            for part in parts:
+                combined |= names[part]
+            return combined
+    number = _parse_char(text)
+    if number is None:
+        number = _parse_integer(text)
+    if number is None:
+        raise AssignError(f"{text!r} is not a valid value for {target.name}")
+    return number
+
+
+def _parse_float(text: str) -> float:
+    cleaned = text.strip().rstrip("fF") if not text.strip().lower().startswith(("inf", "-inf", "nan")) else text.strip()
+    try:
+        return float(cleaned)
+    except ValueError as error:
+        raise AssignError(f"{text!r} is not a number") from error
+
+
+def _encode_float(number: float, size: int) -> bytes:
+    if size == 4:
+        try:
+            return struct.pack("<f", number)
+        except OverflowError as error:
+            raise AssignError(f"{number} does not fit in a float") from error
+    if size == 8:
+        return struct.pack("<d", number)
+    raise AssignError(f"cannot store a {size}-byte float")
