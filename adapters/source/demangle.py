@@ -46,6 +46,7 @@ def _demangle(name: str) -> str:
 
 def _legacy_rust(demangled: str) -> str:
     path = _RUST_HASH.sub("", demangled)
+    path = "::".join(part[1:] if part.startswith("_$") else part for part in path.split("::"))
     for escape, text in _RUST_ESCAPES.items():
         path = path.replace(escape, text)
     path = _RUST_UNICODE.sub(lambda m: chr(int(m.group(1), 16)), path)

@@ -419,7 +419,7 @@ def decode_line_table(debug_line: bytes, comp_dirs: Mapping[int, str], strings: 
     for offset in sorted(comp_dirs):
         try:
             program, _ = decode_program(debug_line, offset, comp_dirs[offset], strings, len(programs))
-        except (LineTableError, IndexError, struct.error) as error:
+        except (LineTableError, IndexError, OverflowError, struct.error) as error:
             warnings.append(f"line table at offset {offset}: {error}")
             continue
         programs.append(program)

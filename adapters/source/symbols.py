@@ -141,7 +141,11 @@ class ModuleSymbols:
         units: dict[int, tuple[str, int]] = {}
         assert self.dwarf is not None
         try:
+            info_size = self.dwarf.debug_info_sec.size
             for cu in self.dwarf.iter_CUs():
+                if cu.cu_offset + cu.size > info_size:
+                    self._damaged(f"compilation unit at offset {cu.cu_offset} runs past the end of .debug_info")
+                    break
                 top = cu.get_top_DIE()
                 if "DW_AT_stmt_list" not in top.attributes:
                     continue

@@ -313,7 +313,7 @@ class Evaluator:
             return self._make(PTRDIFF, truncating_divide(int(a) - int(b), element_size(left_type)))
         if operator_ == "+" and pointers == (False, True) and is_integer(left_type):
             return self._make(right_type, int(b) + int(a) * element_size(right_type))
-        if operator_ in "+-" and pointers == (True, False) and is_integer(right_type):
+        if operator_ in ("+", "-") and pointers == (True, False) and is_integer(right_type):
             step = int(b) * element_size(left_type)
             return self._make(left_type, int(a) + (step if operator_ == "+" else -step))
         raise self._invalid_operands(node, left_type, right_type)
