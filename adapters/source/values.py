@@ -45,7 +45,8 @@ from adapters.source.types import (
 from adapters.wasm.debuggee import DebuggeeError
 
 SUMMARY_ELEMENTS = 10  # array elements shown in a one-line summary
-SUMMARY_LENGTH = 160  # characters before a summary is cut with "..."
+SUMMARY_LENGTH = 160
+SUMMARY_DEPTH = 3  # nesting levels spelled out in a summary before "{...}"  # characters before a summary is cut with "..."
 STRING_LIMIT = 512  # bytes of a C string read for a summary
 STRING_CHUNK = 64
 
@@ -301,7 +302,7 @@ class ValueRenderer:
             rust = self._rust_summary(value, stripped, fmt, depth)
             if rust is not None:
                 return rust
-            if depth >= 2:
+            if depth >= SUMMARY_DEPTH:
                 return "{...}"
             parts = []
             for member in stripped.members:
@@ -369,7 +370,7 @@ class ValueRenderer:
             # A C string up to its NUL; bytes that start with NUL are shown whole, escaped.
             text = data.split(b"\0", 1)[0]
             return _quote(text if text else data.rstrip(b"\0"))
-        if depth >= 2:
+        if depth >= SUMMARY_DEPTH:
             return "{...}"
         shown = min(count, SUMMARY_ELEMENTS)
         if shown and element.size:
