@@ -95,18 +95,19 @@ class Session:
         """Serve one client until it disconnects or goes away; the debuggee ends with it."""
         self._token = anyio.lowlevel.current_token()
         writer = MessageWriter(send, message_log_path())
-        try:
-            async with anyio.create_task_group() as tasks:
-                self._task_group = tasks
-                tasks.start_soon(self._write_outbox, writer)
-                tasks.start_soon(self._process_requests)
-                tasks.start_soon(self._read, MessageReader(receive))
-                await self._ending.wait()
-                tasks.cancel_scope.cancel()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await self.end_debuggee(terminate=True)
-                await self._flush_outbox(writer)
+        async with anyio.create_task_group() as output:
+            output.start_soon(self._write_outbox, writer)  # runs until the outbox is closed and drained
+            try:
+                async with anyio.create_task_group() as work:
+                    self._task_group = work
+                    work.start_soon(self._process_requests)
+                    work.start_soon(self._read, MessageReader(receive))
+                    await self._ending.wait()
+                    work.cancel_scope.cancel()
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await self.end_debuggee(terminate=True)
+                    self._outbox_in.close()
 
     def end_session(self) -> None:
         self._ending.set()
@@ -225,14 +226,6 @@ class Session:
                 await writer.send(message)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             self.end_session()  # the client went away
-
-    async def _flush_outbox(self, writer: MessageWriter) -> None:
-        self._outbox_in.close()
-        try:
-            async for message in self._outbox_out:
-                await writer.send(message)
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-            pass
 
     # --- talking to the debugger ----------------------------------------------
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 from anyio.abc import ByteReceiveStream, ByteSendStream
 
 Message = dict[str, Any]
@@ -124,19 +127,30 @@ def message_log_path() -> str | None:
 
 
 class StdinStream(ByteReceiveStream):
-    """Standard input as an anyio stream (reads happen in a worker thread)."""
+    """Standard input as an anyio stream.
+
+    A daemon thread does the blocking reads, so a read that never returns cannot keep
+    the process alive once the session is over.
+    """
 
     def __init__(self, fd: int) -> None:
-        self._fd = fd
+        self._chunks_in, self._chunks = anyio.create_memory_object_stream[bytes](16)
+        token = anyio.lowlevel.current_token()
+        threading.Thread(target=self._pump, args=(fd, token), name="stdin reader", daemon=True).start()
+
+    def _pump(self, fd: int, token: anyio.lowlevel.EventLoopToken) -> None:
+        try:
+            while data := os.read(fd, 65536):
+                anyio.from_thread.run(self._chunks_in.send, data, token=token)
+            anyio.from_thread.run_sync(self._chunks_in.close, token=token)
+        except (RuntimeError, OSError, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # the session is over
 
     async def receive(self, max_bytes: int = 65536) -> bytes:
-        data = await anyio.to_thread.run_sync(os.read, self._fd, max_bytes, abandon_on_cancel=True)
-        if not data:
-            raise anyio.EndOfStream
-        return data
+        return await self._chunks.receive()
 
     async def aclose(self) -> None:
-        pass
+        self._chunks.close()
 
 
 class StdoutStream(ByteSendStream):

@@ -1,0 +1,160 @@
+"""A small synchronous DAP client driving a real server subprocess (stdio or TCP)."""
+
+from __future__ import annotations
+
+import json
+import queue
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from tests.dap.schema import schema_errors
+
+Message = dict[str, Any]
+TIMEOUT = 60.0
+SERVER_COMMAND = [sys.executable, "-m", "dap_server"]
+
+
+def frame(message: Message | bytes) -> bytes:
+    body = message if isinstance(message, bytes) else json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+class FrameReader:
+    """Reads Content-Length framed messages from a byte source (blocking)."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self._buffer = b""
+
+    def _fill(self) -> bool:
+        try:
+            data = self._read(65536)
+        except OSError:  # the connection was closed under us
+            data = b""
+        self._buffer += data
+        return bool(data)
+
+    def next(self) -> Message | None:
+        while b"\r\n\r\n" not in self._buffer:
+            if not self._fill():
+                return None
+        header, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
+        length = int(header.split(b":", 1)[1])
+        while len(self._buffer) < length:
+            if not self._fill():
+                return None
+        body, self._buffer = self._buffer[:length], self._buffer[length:]
+        return json.loads(body)
+
+
+class DapClient:
+    """Sends requests, collects responses and events; checks every message against the schema."""
+
+    def __init__(self, send: Callable[[bytes], None], read: Callable[[int], bytes]) -> None:
+        self._send_bytes = send
+        self._reader = FrameReader(read)
+        self._incoming: queue.Queue[Message | None] = queue.Queue()
+        self._seq = 0
+        self.events: list[Message] = []
+        self.responses: dict[int, Message] = {}
+        self.schema_failures: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        while (message := self._reader.next()) is not None:
+            self.schema_failures += schema_errors(message)
+            self._incoming.put(message)
+        self._incoming.put(None)
+
+    def send_raw(self, data: bytes) -> None:
+        self._send_bytes(data)
+
+    def send_request(self, command: str, arguments: Any = None, *, seq: int | None = None) -> int:
+        if seq is None:
+            self._seq += 1
+            seq = self._seq
+        message: Message = {"seq": seq, "type": "request", "command": command}
+        if arguments is not None:
+            message["arguments"] = arguments
+        self._send_bytes(frame(message))
+        return seq
+
+    def _take(self, timeout: float) -> Message:
+        message = self._incoming.get(timeout=timeout)
+        if message is None:
+            self._incoming.put(None)
+            raise EOFError("the server closed the connection")
+        if message["type"] == "response":
+            self.responses[message["request_seq"]] = message
+        else:
+            self.events.append(message)
+        return message
+
+    def response(self, seq: int, timeout: float = TIMEOUT) -> Message:
+        while seq not in self.responses:
+            self._take(timeout)
+        return self.responses.pop(seq)
+
+    def request(self, command: str, arguments: Any = None, timeout: float = TIMEOUT) -> Message:
+        return self.response(self.send_request(command, arguments), timeout)
+
+    def ok(self, command: str, arguments: Any = None, timeout: float = TIMEOUT) -> Message:
+        """The body of a successful response (AssertionError with the server's message otherwise)."""
+        reply = self.request(command, arguments, timeout)
+        assert reply["success"], f"{command} failed: {reply.get('message')}"
+        return reply.get("body", {})
+
+    def event(self, name: str, timeout: float = TIMEOUT) -> Message:
+        """The next not yet consumed event called ``name``."""
+        while True:
+            for index, event in enumerate(self.events):
+                if event["event"] == name:
+                    return self.events.pop(index)
+            self._take(timeout)
+
+    def wait_closed(self, timeout: float = TIMEOUT) -> None:
+        try:
+            while True:
+                self._take(timeout)
+        except EOFError:
+            return
+
+
+class StdioServer:
+    """The server as a subprocess speaking DAP on its stdin/stdout."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        )
+        assert self.process.stdin and self.process.stdout
+        stdin, stdout = self.process.stdin, self.process.stdout
+
+        def send(data: bytes) -> None:
+            stdin.write(data)
+            stdin.flush()
+
+        self.client = DapClient(send, stdout.read1)
+
+    def close(self) -> int:
+        if self.process.stdin and not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except BrokenPipeError:
+                pass
+        try:
+            return self.process.wait(timeout=TIMEOUT)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+
+
+def connect_tcp(port: int) -> tuple[DapClient, socket.socket]:
+    connection = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    connection.settimeout(None)
+    return DapClient(connection.sendall, connection.recv), connection
