@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from adapters.source.expressions import c_types, nodes
 from adapters.source.expressions.arithmetic import (
+    INTEGER_KINDS,
     Number,
     common_type,
     convert,
@@ -19,7 +20,7 @@ from adapters.source.expressions.arithmetic import (
     promote,
 )
 from adapters.source.expressions.errors import ExpressionError
-from adapters.source.expressions.interface import CType, EvaluationContext, TypedValue, TypeKind, TypeScope
+from adapters.source.expressions.interface import CType, EvaluationContext, Field, TypedValue, TypeKind, TypeScope
 from adapters.source.expressions.parser import parse
 
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
@@ -46,6 +47,11 @@ def element_size(pointer_type: CType) -> int:
     """How far ``p + 1`` moves: the pointee's size (1 for ``void *``, as GNU C does)."""
     target = pointer_type.target
     return target.size if target is not None and target.size > 0 else 1
+
+
+def bitfield_storage(field: Field) -> int:
+    """Bytes from ``field.offset`` that hold all of a bit-field's bits."""
+    return ((field.bit_offset or 0) + (field.bit_size or 0) + 7) // 8
 
 
 def truncating_divide(a: int, b: int) -> int:
@@ -162,7 +168,7 @@ class Evaluator:
         if field is None:
             raise ExpressionError(f"no member '{node.name}' in {record.type.name}", node.column)
         if field.bit_size is not None:
-            storage = self.bytes_of(record)[field.offset : field.offset + field.type.size]
+            storage = self.bytes_of(record)[field.offset : field.offset + bitfield_storage(field)]
             bits = (int.from_bytes(storage, "little") >> (field.bit_offset or 0)) & ((1 << field.bit_size) - 1)
             if field.type.signed and bits >> (field.bit_size - 1):
                 bits -= 1 << field.bit_size
@@ -174,8 +180,10 @@ class Evaluator:
     def _Index(self, node: nodes.Index) -> TypedValue:
         if isinstance(node.target, nodes.Identifier) and node.target.name == MEMORY_NAME:
             if self.context.lookup(MEMORY_NAME) is None:
-                address = self._integer(node.index)
-                return TypedValue(c_types.UNSIGNED_CHAR, address=address)
+                address = self._evaluate(node.index)
+                if address.type.kind not in (*INTEGER_KINDS, TypeKind.POINTER):
+                    raise ExpressionError("mem[] takes an address", node.index.column)
+                return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
         base = self._evaluate(node.target)
         index = self._integer(node.index)
         element = base.type.target

@@ -129,7 +129,14 @@ class InMemory:
     offset: int
 
 
-Place = InLocal | InGlobal | InMemory
+@dataclass(frozen=True)
+class Known:
+    """No storage to read: the value is known (an enumerator, a constant)."""
+
+    data: bytes
+
+
+Place = InLocal | InGlobal | InMemory | Known
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,9 @@ class CompileScope(TypeScope, Protocol):
     """The debug info at one PC, as the condition compiler sees it."""
 
     def locate(self, name: str) -> Located | None:
-        """Where variable ``name`` lives at this PC, when that is a single Wasm local,
-        global or memory place; None when it is not visible or lives elsewhere."""
+        """Where variable (or enumerator) ``name`` lives at this PC, when that is a
+        single Wasm local, global or memory place or a known value; None when it is
+        not visible or lives elsewhere."""
 
     def global_index(self, name: str) -> int | None:
         """A Wasm global's index by its name-section name."""
