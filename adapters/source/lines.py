@@ -373,13 +373,13 @@ class LineTable:
             for sequence in self.sequences:
                 files = self.programs[sequence.program].files
                 previous_key = None
-                addresses, file_ids, lines, flags = sequence.addresses, sequence.files, sequence.lines, sequence.flags
-                for index in range(len(sequence) - 1):
-                    key = (file_ids[index], lines[index])
-                    if flags[index] & IS_STMT and key != previous_key and key[1] > 0:
-                        path = files.get(key[0])
+                rows = zip(sequence.addresses, sequence.files, sequence.lines, sequence.flags)
+                for address, file, line, flags in rows:
+                    key = (file, line)
+                    if key != previous_key and flags & IS_STMT and not flags & END_SEQUENCE and line > 0:
+                        path = files.get(file)
                         if path is not None:
-                            by_file.setdefault(path, {}).setdefault(key[1], []).append(addresses[index])
+                            by_file.setdefault(path, {}).setdefault(line, []).append(address)
                     previous_key = key
             for lines_of_file in by_file.values():
                 for addresses_of_line in lines_of_file.values():
@@ -389,7 +389,14 @@ class LineTable:
 
     def files(self) -> list[str]:
         """Resolved paths of every file that has rows."""
-        return sorted(self._file_index())
+        used: dict[int, set[int]] = {}
+        for sequence in self.sequences:
+            used.setdefault(sequence.program, set()).update(sequence.files)
+        paths = set()
+        for program, indexes in used.items():
+            files = self.programs[program].files
+            paths.update(files[index] for index in indexes if index in files)
+        return sorted(paths)
 
     def lines_in(self, path: str) -> Mapping[int, list[int]]:
         return self._file_index().get(path, {})
