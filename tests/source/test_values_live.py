@@ -25,6 +25,7 @@ from adapters.wasm.debuggee import Breakpoint, StopReason
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "tests" / "fixtures" / "values" / "values.c"
 WAIT = 60.0
+PLAIN = Format()
 
 
 def marker_line(source: Path, name: str) -> int:
@@ -56,7 +57,7 @@ class Stop:
     scopes: list[Scope]
     output: list[str]
 
-    def scope(self, name: str, fmt: Format = Format()) -> dict[str, Variable]:
+    def scope(self, name: str, fmt: Format = PLAIN) -> dict[str, Variable]:
         (scope,) = [s for s in self.scopes if s.name == name]
         return {v.name: v for v in self.registry.children(scope.reference, fmt=fmt)}
 
@@ -205,7 +206,7 @@ def test_wasm_level_scopes(stop_at):
     frame = stop.debuggee.frames()[0]
     wasm_locals = stop.scope("Wasm Locals")
     assert [v.value for v in wasm_locals.values()] == [str(v) for v in frame.locals]
-    assert list(wasm_locals)[0] == "$local0"
+    assert next(iter(wasm_locals)) == "$local0"
     wasm_globals = stop.scope("Wasm Globals")
     assert len(wasm_globals) == stop.symbols.module.global_count
     assert wasm_globals["$global0"].type == "i32"  # __stack_pointer
