@@ -59,7 +59,7 @@ ALIASES = {
     "q": "quit", "quit": "quit", "exit": "quit",
     "h": "help", "help": "help",
 }  # fmt: skip
-INFO_TOPICS = ("locals", "args", "breakpoints", "display", "frame")
+INFO_TOPICS = ("locals", "args", "breakpoints", "display")
 FORMATS = {"x": "hex", "d": "signed decimal", "u": "unsigned decimal", "o": "octal", "t": "binary", "c": "char"}
 UNIT_SIZES = {"b": 1, "h": 2, "w": 4, "g": 8}
 _EXAMINE = re.compile(r"^(?P<count>\d+)?(?P<letters>[a-z]*)$")
@@ -135,6 +135,13 @@ def parse_numbers(argument: str, what: str) -> list[int]:
     if not all(word.isdigit() and int(word) > 0 for word in words):
         raise CommandError(f"expected {what} numbers, got {argument!r}")
     return [int(word) for word in words]
+
+
+def parse_index(argument: str, what: str) -> int:
+    """A single number from 0 up, e.g. the level of ``frame 2``."""
+    if not argument.strip().isdigit():
+        raise CommandError(f"expected a {what} number, got {argument!r}")
+    return int(argument)
 
 
 def parse_info(argument: str) -> str:
