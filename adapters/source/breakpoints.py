@@ -1,0 +1,175 @@
+"""User breakpoints (source, function, instruction) and the engine breakpoints behind them.
+
+One user breakpoint may need several engine breakpoints (a line whose code was
+inlined or duplicated); each engine breakpoint knows the user breakpoint it serves.
+Conditions that compile to the agent's postfix programs are evaluated in the
+engine; others, hit counts that go with them, and logpoints are handled here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from adapters.source.model import BreakpointResult, BreakpointSpec, SourceLocation
+from adapters.wasm.debuggee import Breakpoint, Debuggee, DebuggeeError
+
+
+class HitConditionError(ValueError):
+    pass
+
+
+def parse_hit_condition(text: str) -> tuple[str, int]:
+    """DAP hitCondition text (`5`, `>= 5`, `> 5`, `== 5`, `% 5`) as the agent's (op, n)."""
+    stripped = text.strip()
+    for op in (">=", "==", ">", "%", "="):
+        if stripped.startswith(op):
+            number = stripped[len(op) :].strip()
+            op = "==" if op == "=" else op
+            break
+    else:
+        op, number = ">=", stripped  # a bare number breaks from that hit on, like VS Code's js-debug
+    try:
+        value = int(number, 0)
+    except ValueError:
+        raise HitConditionError(f"invalid hit count {text!r}: expected a number, optionally after >=, >, ==, %") from None
+    return op, value
+
+
+def hit_condition_met(condition: tuple[str, int], hits: int) -> bool:
+    op, n = condition
+    return {"==": hits == n, ">=": hits >= n, ">": hits > n, "%": n > 0 and hits % n == 0}[op]
+
+
+@dataclass
+class UserBreakpoint:
+    """A breakpoint as the user set it, with what it resolved to."""
+
+    id: int
+    kind: str  # "source", "function", "instruction"
+    spec: BreakpointSpec
+    path: str | None = None
+    location: SourceLocation | None = None
+    targets: list[tuple[int, int]] = field(default_factory=list)  # (module id, pc)
+    engine_ids: list[int] = field(default_factory=list)
+    host_condition: bool = False  # condition (and hit count) evaluated here, not in the engine
+    hits: int = 0
+    message: str | None = None
+
+    def result(self) -> BreakpointResult:
+        verified = bool(self.engine_ids)
+        module_id, pc = self.targets[0] if self.targets else (None, None)
+        return BreakpointResult(self.id, verified, self.location, None if verified else self.message, pc, module_id)
+
+
+Resolver = Callable[[BreakpointSpec], tuple[SourceLocation | None, list[tuple[int, int]], str | None]]
+ConditionCompiler = Callable[[str, int, int], list | None]  # (condition, module id, pc) -> agent program
+
+
+class BreakpointTable:
+    def __init__(self, debuggee: Debuggee) -> None:
+        self._debuggee = debuggee
+        self._ids = itertools.count(1)
+        self._engine_ids = itertools.count(1)
+        self.user: dict[int, UserBreakpoint] = {}
+        self.by_engine_id: dict[int, UserBreakpoint] = {}
+
+    def replace(
+        self,
+        kind: str,
+        specs: Iterable[BreakpointSpec],
+        resolve: Resolver,
+        compile_condition: ConditionCompiler,
+        path: str | None = None,
+    ) -> list[UserBreakpoint]:
+        """Replace all breakpoints of ``kind`` (and ``path``) with ``specs``, as DAP's set* requests do."""
+        for old in [b for b in self.user.values() if b.kind == kind and b.path == path]:
+            self._remove(old)
+        created = []
+        for spec in specs:
+            breakpoint = UserBreakpoint(next(self._ids), kind, spec, path)
+            self.user[breakpoint.id] = breakpoint
+            self._install(breakpoint, resolve, compile_condition)
+            created.append(breakpoint)
+        return created
+
+    def _install(self, breakpoint: UserBreakpoint, resolve: Resolver, compile_condition: ConditionCompiler) -> None:
+        spec = breakpoint.spec
+        breakpoint.location, breakpoint.targets, breakpoint.message = resolve(spec)
+        try:
+            hit_condition = parse_hit_condition(spec.hit_condition) if spec.hit_condition else None
+        except HitConditionError as error:
+            breakpoint.message = str(error)
+            return
+        in_engine = self._debuggee.capabilities.engine_conditions
+        programs = {}
+        if spec.condition and in_engine:
+            programs = {target: compile_condition(spec.condition, *target) for target in breakpoint.targets}
+            in_engine = all(program is not None for program in programs.values())
+        breakpoint.host_condition = not in_engine and bool(spec.condition or hit_condition)
+        for module_id, pc in breakpoint.targets:
+            engine_breakpoint = Breakpoint(next(self._engine_ids), module_id, pc)
+            if in_engine:
+                engine_breakpoint = Breakpoint(
+                    engine_breakpoint.id, module_id, pc, programs.get((module_id, pc)), hit_condition
+                )
+            try:
+                self._debuggee.set_breakpoint(engine_breakpoint)
+            except DebuggeeError as error:
+                breakpoint.message = f"cannot set a breakpoint at {pc:#x}: {error}"
+                continue
+            breakpoint.engine_ids.append(engine_breakpoint.id)
+            self.by_engine_id[engine_breakpoint.id] = breakpoint
+
+    def _remove(self, breakpoint: UserBreakpoint) -> None:
+        for engine_id in breakpoint.engine_ids:
+            self.by_engine_id.pop(engine_id, None)
+            try:
+                self._debuggee.remove_breakpoint(engine_id)
+            except DebuggeeError:
+                pass  # the program is gone; nothing left to remove
+        del self.user[breakpoint.id]
+
+    def unresolved(self) -> list[UserBreakpoint]:
+        return [b for b in self.user.values() if not b.engine_ids]
+
+    def retry(self, breakpoint: UserBreakpoint, resolve: Resolver, compile_condition: ConditionCompiler) -> None:
+        """Resolve again (e.g. after a module loaded)."""
+        self._install(breakpoint, resolve, compile_condition)
+
+    def owners(self, engine_ids: Iterable[int]) -> list[UserBreakpoint]:
+        seen: dict[int, UserBreakpoint] = {}
+        for engine_id in engine_ids:
+            owner = self.by_engine_id.get(engine_id)
+            if owner is not None:
+                seen.setdefault(owner.id, owner)
+        return list(seen.values())
+
+
+class TemporaryBreakpoints:
+    """Engine breakpoints a stepping plan sets and removes (ids far from user ones)."""
+
+    FIRST_ID = 1 << 40
+
+    def __init__(self, debuggee: Debuggee) -> None:
+        self._debuggee = debuggee
+        self._ids = itertools.count(self.FIRST_ID)
+        self._active: dict[tuple[int, int], int] = {}
+
+    def add(self, module_id: int, pc: int) -> None:
+        if (module_id, pc) not in self._active:
+            engine_id = next(self._ids)
+            self._debuggee.set_breakpoint(Breakpoint(engine_id, module_id, pc))
+            self._active[(module_id, pc)] = engine_id
+
+    def owns(self, engine_id: int) -> bool:
+        return engine_id >= self.FIRST_ID
+
+    def clear(self) -> None:
+        for engine_id in self._active.values():
+            try:
+                self._debuggee.remove_breakpoint(engine_id)
+            except DebuggeeError:
+                pass
+        self._active.clear()

@@ -1,0 +1,351 @@
+"""SourceDebugger: source-level debugging of one Wasm program, on top of a Debuggee.
+
+The DAP session calls these blocking methods from a worker thread (``pause`` and
+``terminate`` may be called from any thread). Results are the plain data types of
+``adapters.source.model``. Per-stop state (frames, variable references) is dropped
+whenever the program resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from adapters.source.breakpoints import BreakpointTable, TemporaryBreakpoints, UserBreakpoint, hit_condition_met
+from adapters.source.code_map import SymbolCodeMap
+from adapters.source.model import (
+    BreakpointResult,
+    BreakpointSpec,
+    ModuleInfo,
+    SourceFrame,
+    SourceLocation,
+    Stop,
+    StopKind,
+)
+from adapters.source.stepping import Granularity, StepKind, StepPlanner
+from adapters.source.symbols import ModuleSymbols
+from adapters.wasm.agent_backend import LaunchOptions
+from adapters.wasm.agent_backend import launch as launch_agent
+from adapters.wasm.debuggee import Debuggee, DebuggeeError, Frame, StopEvent, StopReason
+
+OutputCallback = Callable[[str, str], None]
+ModuleCallback = Callable[[ModuleInfo], None]
+
+ENTRY_FUNCTIONS = ("main", "__main_argc_argv", "__original_main", "_start")
+ABORT_FUNCTIONS = ("abort", "__rust_start_panic", "rust_panic", "panic_abort", "__builtin_trap")
+
+
+class SourceDebugger:
+    def __init__(
+        self,
+        debuggee: Debuggee,
+        *,
+        path_mappings: Sequence[tuple[str, str]] = (),
+        on_output: OutputCallback | None = None,
+        on_module: ModuleCallback | None = None,
+    ) -> None:
+        self.debuggee = debuggee
+        self._path_mappings = tuple(path_mappings)
+        self._on_output = on_output or (lambda category, text: None)
+        self._on_module = on_module or (lambda info: None)
+        self.symbols: dict[int, ModuleSymbols] = {}
+        self.breakpoints = BreakpointTable(debuggee)
+        self._temporary = TemporaryBreakpoints(debuggee)
+        self.code = SymbolCodeMap(self)
+        self._planner = StepPlanner(debuggee, self.code, self._temporary)
+        self._exception_filters: set[str] = set()
+        self._frames: list[SourceFrame] | None = None
+        self._frame_depths: list[int] = []  # the Wasm frame each source frame lives in
+        self._wasm_frames: list[Frame] = []
+        self._last_stop: Stop | None = None
+        self._started = False
+        self.exit_code: int | None = None
+        self._load_modules()
+
+    # -- construction ----------------------------------------------------------------
+    @classmethod
+    def launch(
+        cls,
+        options: LaunchOptions,
+        *,
+        path_mappings: Sequence[tuple[str, str]] = (),
+        backend: str = "agent",
+        on_output: OutputCallback | None = None,
+        on_module: ModuleCallback | None = None,
+    ) -> SourceDebugger:
+        if backend == "gdb":
+            from adapters.wasm.gdbremote import launch as launch_gdb
+
+            debuggee = launch_gdb(options, on_output)
+        else:
+            debuggee = launch_agent(options, on_output)
+        try:
+            return cls(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
+        except BaseException:
+            debuggee.close()
+            raise
+
+    @classmethod
+    def attach(
+        cls,
+        host: str,
+        port: int,
+        *,
+        path_mappings: Sequence[tuple[str, str]] = (),
+        on_output: OutputCallback | None = None,
+        on_module: ModuleCallback | None = None,
+    ) -> SourceDebugger:
+        from adapters.wasm.gdbremote import attach
+
+        return cls(attach(host, port), path_mappings=path_mappings, on_output=on_output, on_module=on_module)
+
+    # -- modules -----------------------------------------------------------------------
+    def _load_modules(self) -> None:
+        for module in self.debuggee.modules():
+            if module.id in self.symbols:
+                continue
+            symbols = ModuleSymbols.load(module.bytecode(), path_mappings=self._path_mappings)
+            self.symbols[module.id] = symbols
+            for warning in symbols.warnings:
+                self._on_output("console", f"{module.name}: {warning}\n")
+            self._on_module(self._module_info(module.id))
+
+    def _module_info(self, module_id: int) -> ModuleInfo:
+        module = next(m for m in self.debuggee.modules() if m.id == module_id)
+        symbols = self.symbols[module_id]
+        return ModuleInfo(module_id, module.name, symbols.status, tuple(symbols.warnings))
+
+    def modules(self) -> list[ModuleInfo]:
+        return [self._module_info(module_id) for module_id in self.symbols]
+
+    def loaded_sources(self) -> list[str]:
+        return sorted({path for symbols in self.symbols.values() for path in symbols.source_files()})
+
+    # -- breakpoints -------------------------------------------------------------------
+    def set_source_breakpoints(self, path: str, specs: list[BreakpointSpec]) -> list[BreakpointResult]:
+        def resolve(spec: BreakpointSpec):
+            for module_id, symbols in self.symbols.items():
+                found = symbols.resolve_line(path, spec.line)
+                if found:
+                    line, pcs = found
+                    location = SourceLocation(path, line)
+                    return location, [(module_id, pc) for pc in pcs], None
+            return None, [], f"no code found for {Path(path).name}:{spec.line} in the loaded modules"
+
+        created = self.breakpoints.replace("source", specs, resolve, self._compile_condition, path)
+        return [b.result() for b in created]
+
+    def set_function_breakpoints(self, specs: list[BreakpointSpec]) -> list[BreakpointResult]:
+        def resolve(spec: BreakpointSpec):
+            for module_id, symbols in self.symbols.items():
+                pcs = [function.entry_pc for function in symbols.functions_named(spec.function or "")]
+                if pcs:
+                    return symbols.location_at(pcs[0]), [(module_id, pc) for pc in pcs], None
+            return None, [], f"no function named {spec.function!r}"
+
+        return [b.result() for b in self.breakpoints.replace("function", specs, resolve, self._compile_condition)]
+
+    def set_instruction_breakpoints(self, specs: list[BreakpointSpec]) -> list[BreakpointResult]:
+        def resolve(spec: BreakpointSpec):
+            module_id = spec.module_id if spec.module_id is not None else next(iter(self.symbols))
+            if module_id not in self.symbols or spec.instruction is None:
+                return None, [], "unknown module"
+            if not self.code.is_instruction_start(module_id, spec.instruction):
+                return None, [], f"{spec.instruction:#x} is not the start of an instruction"
+            return self.symbols[module_id].location_at(spec.instruction), [(module_id, spec.instruction)], None
+
+        return [b.result() for b in self.breakpoints.replace("instruction", specs, resolve, self._compile_condition)]
+
+    def set_exception_filters(self, filters: list[str]) -> None:
+        self._exception_filters = set(filters)
+
+    def breakpoint_locations(self, path: str, line: int, end_line: int | None = None) -> list[SourceLocation]:
+        for symbols in self.symbols.values():
+            found = symbols.breakpoint_locations(path, line, end_line or line)
+            if found:
+                return found
+        return []
+
+    def _compile_condition(self, condition: str, module_id: int, pc: int) -> list | None:
+        return None  # engine-side compilation is bound when the expression compiler is in
+
+    # -- running ------------------------------------------------------------------------
+    def start(self, stop_on_entry: bool) -> Stop | None:
+        """Begin running after configuration; with ``stop_on_entry`` stop at the program's entry."""
+        self._started = True
+        if not stop_on_entry:
+            return None
+        for module_id, symbols in self.symbols.items():
+            for name in ENTRY_FUNCTIONS:
+                entries = [function.entry_pc for function in symbols.functions_named(name)]
+                if entries:
+                    self._temporary.add(module_id, entries[0])
+                    break
+            else:
+                continue
+            break
+        return self._finish(self._run_until_stop(entry=True))
+
+    def resume(self) -> Stop:
+        return self._finish(self._run_until_stop())
+
+    def step(self, kind: StepKind, granularity: Granularity = "statement") -> Stop:
+        self._forget_stop()
+        event = self._planner.step(kind, granularity, self._is_user_stop)
+        stop = self._interpret(event)
+        if stop is None:  # e.g. a logpoint ended the step: carry on to a real stop
+            return self.resume()
+        return self._finish(stop)
+
+    def pause(self) -> None:
+        self.debuggee.interrupt()
+
+    def _run_until_stop(self, entry: bool = False) -> Stop:
+        self._forget_stop()
+        while True:
+            self.debuggee.resume()
+            event = self.debuggee.wait()
+            if entry and event.reason is StopReason.BREAKPOINT and not self.breakpoints.owners(event.breakpoint_ids):
+                self._temporary.clear()
+                return Stop(StopKind.ENTRY, description="Paused on entry")
+            stop = self._interpret(event)
+            if stop is not None:
+                return stop
+
+    def _forget_stop(self) -> None:
+        self._frames = None
+        self._wasm_frames = []
+
+    def _is_user_stop(self, event: StopEvent) -> bool:
+        """Whether an engine stop met during a step must end it (and be reported)."""
+        if event.reason is not StopReason.BREAKPOINT:
+            return True
+        return self._interpret(event, during_step=True) is not None
+
+    def _interpret(self, event: StopEvent, during_step: bool = False) -> Stop | None:
+        """The user-visible stop for an engine stop, or None to carry on (logpoint, false condition)."""
+        reason = event.reason
+        if reason is StopReason.EXITED:
+            self.exit_code = event.exit_code
+            description = event.trap or f"exited with code {event.exit_code}"
+            return Stop(StopKind.EXITED, description=description, exit_code=event.exit_code)
+        if reason is StopReason.INTERRUPTED:
+            return Stop(StopKind.PAUSE, description="Paused")
+        if reason in (StopReason.STEP, StopReason.ENTRY):
+            return Stop(StopKind.STEP)
+        if reason in (StopReason.TRAP, StopReason.EXCEPTION):
+            return self._exception_stop(event)
+        owners = self.breakpoints.owners(event.breakpoint_ids)
+        for engine_id, message in event.condition_errors:
+            self._on_output("console", f"breakpoint condition could not be evaluated: {message}\n")
+        if not owners:
+            return None if during_step or event.breakpoint_ids else Stop(StopKind.BREAKPOINT)
+        stopping = [b for b in owners if self._should_stop(b)]
+        logs = [b for b in stopping if b.spec.log_message is not None]
+        for breakpoint in logs:
+            self._on_output("console", self.format_log_message(breakpoint.spec.log_message or "") + "\n")
+        real = [b for b in stopping if b.spec.log_message is None]
+        if not real:
+            return None
+        kinds = {"source": StopKind.BREAKPOINT, "function": StopKind.FUNCTION_BREAKPOINT}
+        kind = kinds.get(real[0].kind, StopKind.INSTRUCTION_BREAKPOINT)
+        return Stop(kind, breakpoint_ids=tuple(b.id for b in real))
+
+    def _should_stop(self, breakpoint: UserBreakpoint) -> bool:
+        if not breakpoint.host_condition:
+            return True
+        if breakpoint.spec.condition:
+            try:
+                if not self.evaluate_condition(breakpoint.spec.condition):
+                    return False
+            except Exception as error:  # noqa: BLE001 - a broken condition stops, and says why
+                self._on_output("console", f"breakpoint condition {breakpoint.spec.condition!r} failed: {error}\n")
+                return True
+        breakpoint.hits += 1
+        if breakpoint.spec.hit_condition:
+            from adapters.source.breakpoints import parse_hit_condition
+
+            return hit_condition_met(parse_hit_condition(breakpoint.spec.hit_condition), breakpoint.hits)
+        return True
+
+    def _exception_stop(self, event: StopEvent) -> Stop | None:
+        names = [frame.name for frame in self.stack()]
+        aborted = any(name.split("(")[0].split("::")[-1] in ABORT_FUNCTIONS for name in names)
+        exception_id = "abort" if aborted else "trap"
+        if exception_id not in self._exception_filters:
+            # Not asked to stop here: let the program end (Wasmtime reports the trap).
+            return self._run_until_stop()
+        text = event.trap or "trap"
+        if aborted:
+            text = f"the program aborted ({text})"
+        return Stop(StopKind.EXCEPTION, description=text, exception_id=exception_id, exception_text=text)
+
+    def _finish(self, stop: Stop) -> Stop:
+        self._last_stop = stop
+        return stop
+
+    def exception_info(self) -> tuple[str, str, str]:
+        """(exception id, description, details) of the last exception stop."""
+        stop = self._last_stop
+        if stop is None or stop.kind is not StopKind.EXCEPTION:
+            raise DebuggeeError("the program is not stopped at a trap")
+        frames = self.stack()
+        where = ""
+        if frames:
+            top = frames[0]
+            where = f" in {top.name}"
+            if top.location:
+                where += f" at {Path(top.location.path).name}:{top.location.line}"
+        return stop.exception_id or "trap", stop.exception_text or "", f"{stop.exception_text}{where}"
+
+    # -- frames -------------------------------------------------------------------------
+    def wasm_frames(self) -> list[Frame]:
+        if not self._wasm_frames:
+            self._wasm_frames = self.debuggee.frames()
+        return self._wasm_frames
+
+    def stack(self) -> list[SourceFrame]:
+        if self._frames is None:
+            self._frames = []
+            self._frame_depths = []
+            for depth, frame in enumerate(self.wasm_frames()):
+                symbols = self.symbols.get(frame.module_id)
+                # A caller's PC is its return address; the call is the instruction before it.
+                lookup = frame.pc if depth == 0 else frame.pc - 1
+                for source_frame in symbols.inline_chain(lookup) if symbols else ():
+                    self._frame_depths.append(depth)
+                    self._frames.append(
+                        SourceFrame(
+                            id=len(self._frames) + 1,
+                            name=source_frame.name,
+                            location=source_frame.location,
+                            module_id=frame.module_id,
+                            pc=frame.pc,
+                            function_index=frame.function_index,
+                            inlined=source_frame.inlined,
+                            has_debug_info=source_frame.location is not None,
+                        )
+                    )
+        return self._frames
+
+    def frame(self, frame_id: int) -> tuple[SourceFrame, Frame]:
+        """A source frame and the Wasm frame it lives in."""
+        frames = self.stack()
+        if not 1 <= frame_id <= len(frames):
+            raise DebuggeeError(f"no frame {frame_id}: the program has moved on since it was listed")
+        return frames[frame_id - 1], self.wasm_frames()[self._frame_depths[frame_id - 1]]
+
+    # -- logpoints and conditions --------------------------------------------------------
+    def format_log_message(self, template: str) -> str:
+        return template  # expressions in braces are bound when the evaluator is in
+
+    def evaluate_condition(self, condition: str) -> bool:
+        raise DebuggeeError("conditions need the expression evaluator")
+
+    # -- ending -----------------------------------------------------------------------
+    def terminate(self) -> None:
+        self.debuggee.kill()
+
+    def close(self) -> int | None:
+        code = self.debuggee.close()
+        return self.exit_code if self.exit_code is not None else code
