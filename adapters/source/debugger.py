@@ -13,17 +13,20 @@ from pathlib import Path
 
 from adapters.source.breakpoints import BreakpointTable, TemporaryBreakpoints, UserBreakpoint, hit_condition_met
 from adapters.source.code_map import SymbolCodeMap
+from adapters.source.inspection import Inspector
 from adapters.source.model import (
     BreakpointResult,
     BreakpointSpec,
     ModuleInfo,
+    Scope,
     SourceFrame,
     SourceLocation,
     Stop,
     StopKind,
+    Variable,
 )
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
-from adapters.source.symbols import ModuleSymbols
+from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.debuggee import Debuggee, DebuggeeError, Frame, StopEvent, StopReason
@@ -56,6 +59,8 @@ class SourceDebugger:
         self._exception_filters: set[str] = set()
         self._frames: list[SourceFrame] | None = None
         self._frame_depths: list[int] = []  # the Wasm frame each source frame lives in
+        self._inline_frames: list[InlineFrame | None] = []
+        self.inspector = Inspector(debuggee)
         self._wasm_frames: list[Frame] = []
         self._last_stop: Stop | None = None
         self._started = False
@@ -215,6 +220,7 @@ class SourceDebugger:
     def _forget_stop(self) -> None:
         self._frames = None
         self._wasm_frames = []
+        self.inspector.clear()
 
     def _is_user_stop(self, event: StopEvent) -> bool:
         """Whether an engine stop met during a step must end it (and be reported)."""
@@ -308,12 +314,14 @@ class SourceDebugger:
         if self._frames is None:
             self._frames = []
             self._frame_depths = []
+            self._inline_frames = []
             for depth, frame in enumerate(self.wasm_frames()):
                 symbols = self.symbols.get(frame.module_id)
                 # A caller's PC is its return address; the call is the instruction before it.
                 lookup = frame.pc if depth == 0 else frame.pc - 1
                 for source_frame in symbols.inline_chain(lookup) if symbols else ():
                     self._frame_depths.append(depth)
+                    self._inline_frames.append(source_frame)
                     self._frames.append(
                         SourceFrame(
                             id=len(self._frames) + 1,
@@ -334,6 +342,23 @@ class SourceDebugger:
         if not 1 <= frame_id <= len(frames):
             raise DebuggeeError(f"no frame {frame_id}: the program has moved on since it was listed")
         return frames[frame_id - 1], self.wasm_frames()[self._frame_depths[frame_id - 1]]
+
+    # -- variables ----------------------------------------------------------------------
+    def frame_variables(self, frame_id: int):
+        source, wasm = self.frame(frame_id)
+        depth = self._frame_depths[frame_id - 1]
+        lookup = wasm.pc if depth == 0 else wasm.pc - 1
+        symbols = self.symbols[wasm.module_id]
+        return self.inspector.frame_variables(symbols, wasm, depth, self._inline_frames[frame_id - 1], lookup)
+
+    def scopes(self, frame_id: int) -> list[Scope]:
+        return self.frame_variables(frame_id).scopes()
+
+    def variables(self, reference: int, start: int = 0, count: int | None = None, hex: bool = False) -> list[Variable]:
+        return self.inspector.variables(reference, start, count, hex)
+
+    def set_variable(self, reference: int, name: str, value: str, hex: bool = False) -> Variable:
+        return self.inspector.set_variable(reference, name, value, hex)
 
     # -- logpoints and conditions --------------------------------------------------------
     def format_log_message(self, template: str) -> str:

@@ -8,6 +8,8 @@ computed when the client expands it, through the integer references a
 
 from __future__ import annotations
 
+import itertools
+
 import math
 import struct
 from collections.abc import Callable, Sequence
@@ -108,9 +110,10 @@ class ValueRegistry:
 
     def __init__(self) -> None:
         self._children: dict[int, Children] = {}
+        self._next_reference = itertools.count(1)  # never reused, so a stale reference fails clearly
 
     def register(self, children: Children) -> int:
-        reference = len(self._children) + 1
+        reference = next(self._next_reference)
         self._children[reference] = children
         return reference
 
