@@ -14,9 +14,9 @@ from dap_server.protocol.types import (
     ModuleEventBody,
     Source,
     StackFrame,
+    ValueReply,
     Variable,
     VariablePresentationHint,
-    ValueReply,
 )
 
 

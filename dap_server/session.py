@@ -28,10 +28,26 @@ from dap_server.handlers.registry import RequestError
 from dap_server.handles import HandleTable
 from dap_server.launch_config import AttachConfig, LaunchConfig
 from dap_server.protocol import messages
-from dap_server.protocol.base import ClientResponse, DapModel, Request, describe_validation_error
-from dap_server.protocol.types import ExitedEventBody, OutputEventBody, StoppedEventBody, TerminatedEventBody
+from dap_server.protocol.base import (
+    ClientResponse,
+    DapModel,
+    Request,
+    describe_validation_error,
+)
+from dap_server.protocol.types import (
+    ExitedEventBody,
+    OutputEventBody,
+    StoppedEventBody,
+    TerminatedEventBody,
+)
 from dap_server.state import THREAD_ID, State
-from dap_server.transport import FramingError, Message, MessageReader, MessageWriter, message_log_path
+from dap_server.transport import (
+    FramingError,
+    Message,
+    MessageReader,
+    MessageWriter,
+    message_log_path,
+)
 
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
@@ -270,7 +286,7 @@ class Session:
         assert self._run_finished is not None
         try:
             stop: Stop | Exception = await self._run_until_stop(action, resumable)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - reported to the client below
             stop = error
         finally:
             self._run_finished.set()

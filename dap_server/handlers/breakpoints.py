@@ -62,9 +62,7 @@ async def set_breakpoints(session: Session, arguments: SetBreakpointsArguments) 
 
 
 @handles("setFunctionBreakpoints", SetFunctionBreakpointsArguments, states=WITH_DEBUGGEE)
-async def set_function_breakpoints(
-    session: Session, arguments: SetFunctionBreakpointsArguments
-) -> SetBreakpointsBody:
+async def set_function_breakpoints(session: Session, arguments: SetFunctionBreakpointsArguments) -> SetBreakpointsBody:
     specs = [
         BreakpointSpec(function=requested.name, condition=requested.condition, hit_condition=requested.hit_condition)
         for requested in arguments.breakpoints

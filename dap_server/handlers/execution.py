@@ -6,7 +6,11 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from dap_server.handlers.registry import RequestError, handles
-from dap_server.protocol.arguments import StepArguments, StepInArguments, ThreadArguments
+from dap_server.protocol.arguments import (
+    StepArguments,
+    StepInArguments,
+    ThreadArguments,
+)
 from dap_server.protocol.types import ContinueBody
 from dap_server.state import ANY, STOPPED, THREAD_ID, WITH_DEBUGGEE, State
 

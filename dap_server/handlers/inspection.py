@@ -102,7 +102,7 @@ async def variables(session: Session, arguments: VariablesArguments) -> Variable
     reference = session.references.get(arguments.variables_reference)
     debugger = session.require_debugger()
     found = await session.call(
-        debugger.variables, reference, arguments.start, arguments.count, wants_hex(arguments.format)
+        debugger.variables, reference, arguments.start, arguments.count or None, wants_hex(arguments.format)
     )
     return VariablesBody(
         variables=[convert.variable(value, child_reference(session, value.reference)) for value in found]

@@ -12,7 +12,12 @@ from dap_server import convert
 from dap_server.handlers.breakpoints import restore_breakpoints
 from dap_server.handlers.registry import RequestError, handles
 from dap_server.launch_config import AttachConfig, ConfigurationError, LaunchConfig
-from dap_server.protocol.arguments import DisconnectArguments, InitializeArguments, NoArguments, TerminateArguments
+from dap_server.protocol.arguments import (
+    DisconnectArguments,
+    InitializeArguments,
+    NoArguments,
+    TerminateArguments,
+)
 from dap_server.protocol.base import ClientInput, describe_validation_error
 from dap_server.protocol.types import (
     Capabilities,
@@ -22,7 +27,7 @@ from dap_server.protocol.types import (
     ProcessEventBody,
     TerminatedEventBody,
 )
-from dap_server.state import AFTER_INITIALIZE, ANY, BEFORE_LAUNCH, State, WITH_DEBUGGEE
+from dap_server.state import AFTER_INITIALIZE, ANY, BEFORE_LAUNCH, WITH_DEBUGGEE, State
 
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
 
 class RestartArguments(ClientInput):
     arguments: dict | None = None  # a new launch or attach configuration
+
 
 EXCEPTION_FILTERS = [
     ExceptionBreakpointsFilter(filter="trap", label="Traps", description="Stop when the program traps", default=True),
@@ -97,7 +103,9 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
             config.check()
         except ConfigurationError as error:
             raise RequestError(str(error)) from error
-    from adapters.source.debugger import SourceDebugger  # DWARF machinery is not needed before this
+    from adapters.source.debugger import (
+        SourceDebugger,  # DWARF machinery is not needed before this
+    )
 
     callbacks = {"on_output": session.on_output, "on_module": session.on_module}
     mappings = config.path_rewrites()

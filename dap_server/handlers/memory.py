@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING
 
 from dap_server import convert
 from dap_server.handlers.registry import RequestError, handles
-from dap_server.protocol.arguments import DisassembleArguments, ReadMemoryArguments, WriteMemoryArguments
+from dap_server.protocol.arguments import (
+    DisassembleArguments,
+    ReadMemoryArguments,
+    WriteMemoryArguments,
+)
 from dap_server.protocol.types import DisassembleBody, ReadMemoryBody, WriteMemoryBody
 from dap_server.state import PAUSED
 

@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 
 from dap_server import convert
 from dap_server.handlers.registry import RequestError, handles
-from dap_server.protocol.arguments import ModulesArguments, NoArguments, SourceRequestArguments
+from dap_server.protocol.arguments import (
+    ModulesArguments,
+    NoArguments,
+    SourceRequestArguments,
+)
 from dap_server.protocol.types import LoadedSourcesBody, ModulesBody, SourceBody
 from dap_server.state import WITH_DEBUGGEE
 

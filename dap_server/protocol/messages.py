@@ -17,7 +17,9 @@ def response(request_seq: int, command: str, body: DapModel | None = None) -> Me
     return message
 
 
-def error_response(request_seq: int, command: str, text: str, *, error_id: int = 1, short: str | None = None) -> Message:
+def error_response(
+    request_seq: int, command: str, text: str, *, error_id: int = 1, short: str | None = None
+) -> Message:
     """A failed response. ``short`` is one of the predefined raw errors ("cancelled", "notStopped")."""
     error = ErrorMessage(id=error_id, format=text, show_user=True)
     return {
