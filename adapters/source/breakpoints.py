@@ -12,29 +12,10 @@ import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from adapters.source.expressions.errors import ExpressionError
+from adapters.source.expressions.hit_conditions import parse_hit_condition
 from adapters.source.model import BreakpointResult, BreakpointSpec, SourceLocation
 from adapters.wasm.debuggee import Breakpoint, Debuggee, DebuggeeError
-
-
-class HitConditionError(ValueError):
-    pass
-
-
-def parse_hit_condition(text: str) -> tuple[str, int]:
-    """DAP hitCondition text (`5`, `>= 5`, `> 5`, `== 5`, `% 5`) as the agent's (op, n)."""
-    stripped = text.strip()
-    for op in (">=", "==", ">", "%", "="):
-        if stripped.startswith(op):
-            number = stripped[len(op) :].strip()
-            op = "==" if op == "=" else op
-            break
-    else:
-        op, number = ">=", stripped  # a bare number breaks from that hit on, like VS Code's js-debug
-    try:
-        value = int(number, 0)
-    except ValueError:
-        raise HitConditionError(f"invalid hit count {text!r}: expected a number, optionally after >=, >, ==, %") from None
-    return op, value
 
 
 def hit_condition_met(condition: tuple[str, int], hits: int) -> bool:
@@ -99,7 +80,7 @@ class BreakpointTable:
         breakpoint.location, breakpoint.targets, breakpoint.message = resolve(spec)
         try:
             hit_condition = parse_hit_condition(spec.hit_condition) if spec.hit_condition else None
-        except HitConditionError as error:
+        except ExpressionError as error:
             breakpoint.message = str(error)
             return
         in_engine = self._debuggee.capabilities.engine_conditions

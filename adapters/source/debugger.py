@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from elftools.dwarf.die import DIE
+
 from adapters.source.breakpoints import BreakpointTable, TemporaryBreakpoints, UserBreakpoint, hit_condition_met
+from adapters.source.expressions.hit_conditions import parse_hit_condition
 from adapters.source.code_map import SymbolCodeMap
+from adapters.source.evaluation import Expressions
 from adapters.source.inspection import Inspector
 from adapters.source.model import (
     BreakpointResult,
     BreakpointSpec,
+    EvaluationResult,
     ModuleInfo,
     Scope,
     SourceFrame,
@@ -61,6 +66,7 @@ class SourceDebugger:
         self._frame_depths: list[int] = []  # the Wasm frame each source frame lives in
         self._inline_frames: list[InlineFrame | None] = []
         self.inspector = Inspector(debuggee)
+        self.expressions = Expressions(self)
         self._wasm_frames: list[Frame] = []
         self._last_stop: Stop | None = None
         self._started = False
@@ -172,7 +178,7 @@ class SourceDebugger:
         return []
 
     def _compile_condition(self, condition: str, module_id: int, pc: int) -> list | None:
-        return None  # engine-side compilation is bound when the expression compiler is in
+        return self.expressions.compile_condition(condition, module_id, pc)
 
     # -- running ------------------------------------------------------------------------
     def start(self, stop_on_entry: bool) -> Stop | None:
@@ -269,8 +275,6 @@ class SourceDebugger:
                 return True
         breakpoint.hits += 1
         if breakpoint.spec.hit_condition:
-            from adapters.source.breakpoints import parse_hit_condition
-
             return hit_condition_met(parse_hit_condition(breakpoint.spec.hit_condition), breakpoint.hits)
         return True
 
@@ -344,12 +348,20 @@ class SourceDebugger:
         return frames[frame_id - 1], self.wasm_frames()[self._frame_depths[frame_id - 1]]
 
     # -- variables ----------------------------------------------------------------------
-    def frame_variables(self, frame_id: int):
-        source, wasm = self.frame(frame_id)
+    def frame_scope(self, frame_id: int) -> tuple[int, DIE | None, int]:
+        """(Wasm frame depth, scope DIE or None, DWARF PC) of a source frame."""
+        _, wasm = self.frame(frame_id)
         depth = self._frame_depths[frame_id - 1]
-        lookup = wasm.pc if depth == 0 else wasm.pc - 1
-        symbols = self.symbols[wasm.module_id]
-        return self.inspector.frame_variables(symbols, wasm, depth, self._inline_frames[frame_id - 1], lookup)
+        lookup = wasm.pc if depth == 0 else wasm.pc - 1  # a caller's PC is its return address
+        module = self.symbols[wasm.module_id].module
+        code_offset = (module.code_offset or 0) if module is not None else 0
+        inline = self._inline_frames[frame_id - 1]
+        return depth, inline.die if inline is not None else None, lookup - code_offset
+
+    def frame_variables(self, frame_id: int):
+        _, wasm = self.frame(frame_id)
+        depth, die, dwarf_pc = self.frame_scope(frame_id)
+        return self.inspector.frame_variables(self.symbols[wasm.module_id], wasm, depth, die, dwarf_pc)
 
     def scopes(self, frame_id: int) -> list[Scope]:
         return self.frame_variables(frame_id).scopes()
@@ -361,11 +373,19 @@ class SourceDebugger:
         return self.inspector.set_variable(reference, name, value, hex)
 
     # -- logpoints and conditions --------------------------------------------------------
+    def evaluate(self, expression: str, frame_id: int | None = None, context: str = "repl", hex: bool = False) -> EvaluationResult:
+        if not self.stack():
+            raise DebuggeeError("no frame to evaluate in: the program has not stopped in Wasm code")
+        return self.expressions.evaluate(expression, frame_id or 1, context, hex)
+
+    def completions(self, text: str, column: int, frame_id: int | None = None) -> list[str]:
+        return self.expressions.completions(text, column, frame_id or 1) if self.stack() else []
+
     def format_log_message(self, template: str) -> str:
-        return template  # expressions in braces are bound when the evaluator is in
+        return self.expressions.format_log_message(template)
 
     def evaluate_condition(self, condition: str) -> bool:
-        raise DebuggeeError("conditions need the expression evaluator")
+        return self.expressions.truthy(condition)
 
     # -- ending -----------------------------------------------------------------------
     def terminate(self) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from adapters.source.frame_context import DebuggeeFrameContext
 from adapters.source.model import Scope, Variable
-from adapters.source.symbols import InlineFrame, ModuleSymbols
+from elftools.dwarf.die import DIE
+
+from adapters.source.symbols import ModuleSymbols
 from adapters.source.types import TypeResolver
 from adapters.source.values import Format, ValueRegistry, ValueRenderer
 from adapters.source.variables import FrameVariables
@@ -38,18 +40,16 @@ class Inspector:
         return self._contexts[depth]
 
     def frame_variables(
-        self, symbols: ModuleSymbols, frame: Frame, depth: int, source: InlineFrame | None, lookup_pc: int
+        self, symbols: ModuleSymbols, frame: Frame, depth: int, scope_die: DIE | None, dwarf_pc: int
     ) -> FrameVariables:
-        module = symbols.module
-        code_offset = module.code_offset or 0 if module is not None else 0
         return FrameVariables(
             self.renderer,
             self.resolver(frame.module_id, symbols),
             self.context(depth, frame),
             symbols.dwarf,
-            source.die if source is not None else None,
-            lookup_pc - code_offset,
-            module.global_count if module is not None else 0,
+            scope_die,
+            dwarf_pc,
+            symbols.module.global_count if symbols.module is not None else 0,
         )
 
     def scopes(self, variables: FrameVariables) -> list[Scope]:

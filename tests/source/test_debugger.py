@@ -221,3 +221,43 @@ def test_pause_an_endless_loop(debug, markers):
         stop = running.result(timeout=30)
     assert stop.kind is StopKind.PAUSE
     assert session.top()[0] == "spin_forever"
+
+
+def test_condition_compiles_to_the_engine_and_stops_only_when_true(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", breakpoints={BASICS: [at(lines["loop_body"], condition="i == 4 && total > 5")]})
+    (breakpoint,) = session.debugger.breakpoints.user.values()
+    assert not breakpoint.host_condition  # evaluated inside the agent: no round trip per hit
+    assert session.debugger.resume().kind is StopKind.BREAKPOINT
+    assert session.debugger.evaluate("i").value == "4"
+    assert session.debugger.resume().kind is StopKind.EXITED
+
+
+def test_hit_condition(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", breakpoints={BASICS: [at(lines["loop_body"], hit_condition="% 2")]})
+    seen = []
+    while session.debugger.resume().kind is StopKind.BREAKPOINT:
+        seen.append(session.debugger.evaluate("i").value)
+    assert seen == ["2", "4"]
+
+
+def test_logpoint_interpolates_expressions(debug, markers):
+    lines = markers("basics.c")
+    message = "sum_to({limit}) = {total}, {{literal}}, hex {total,x}, bad {nope}"
+    session = debug("basics", breakpoints={BASICS: [at(lines["sum_return"], log_message=message)]})
+    assert session.debugger.resume().kind is StopKind.EXITED
+    console = session.console()
+    assert "sum_to(5) = 15, {literal}, hex 0xf, bad <error:" in console
+
+
+def test_evaluate_and_set_variable(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", breakpoints={BASICS: [at(lines["sum_return"])]})
+    session.debugger.resume()
+    assert session.debugger.evaluate("total * 2 + limit").value == "35"
+    locals_scope = next(s for s in session.debugger.scopes(1) if s.name == "Locals")
+    session.debugger.set_variable(locals_scope.reference, "total", "100")
+    assert session.debugger.evaluate("total").value == "100"
+    stop = session.debugger.resume()
+    assert stop.exit_code == (120 * 120 + 100) % 7  # the program used the new value
