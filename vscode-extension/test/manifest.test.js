@@ -13,7 +13,7 @@ const LAUNCH_ATTRIBUTES = [
   'program', 'args', 'env', 'cwd', 'dirs', 'preopens', 'stdin', 'wasmtimePath', 'wasmtimeArgs',
   'stopOnEntry', 'pathMappings', 'sourceMap', 'allowPrecompiled', 'backend',
 ];
-const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap'];
+const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap', 'stopOnEntry'];
 
 // Schema keywords VS Code understands beyond JSON Schema (shown in hovers and completions).
 const VSCODE_KEYWORDS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'deprecationMessage'];
