@@ -29,7 +29,7 @@ def complete(text: str, cursor: int, context: EvaluationContext) -> list[Complet
         start -= 1
     prefix = text[start:cursor]
     before = text[:start].rstrip()
-    if before.endswith(".") or before.endswith("->"):
+    if before.endswith((".", "->")):
         arrow = before.endswith("->")
         names = _member_names(before[: -2 if arrow else -1], arrow, Evaluator(context))
     else:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from adapters.source.expressions import c_types, nodes
 from adapters.source.expressions.arithmetic import (
     INTEGER_KINDS,
-    SCALAR_KINDS as _SCALAR_KINDS,
     common_type,
     decode,
     integer_literal_type,
@@ -26,16 +25,27 @@ from adapters.source.expressions.arithmetic import (
     is_integer,
     promote,
 )
+from adapters.source.expressions.arithmetic import (
+    SCALAR_KINDS as _SCALAR_KINDS,
+)
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.evaluator import (
-    MEMORY_NAME,
     PTRDIFF,
     SIZE,
     bitfield_storage,
     element_size,
+    reads_memory_directly,
     resolve_type,
 )
-from adapters.source.expressions.interface import CompileScope, CType, InGlobal, InLocal, InMemory, Known, TypeKind
+from adapters.source.expressions.interface import (
+    CompileScope,
+    CType,
+    InGlobal,
+    InLocal,
+    InMemory,
+    Known,
+    TypeKind,
+)
 from adapters.source.expressions.parser import parse
 
 Op = list
@@ -209,9 +219,10 @@ class _Compiler:
 
     def _Index(self, node: nodes.Index) -> _Fragment:
         index = self.rvalue(node.index)
-        if isinstance(node.target, nodes.Identifier) and node.target.name == MEMORY_NAME:
-            if self.scope.locate(MEMORY_NAME) is None and index.type.kind in (*INTEGER_KINDS, TypeKind.POINTER):
-                return _Fragment((*index.ops, _ADDRESS_WRAP), c_types.UNSIGNED_CHAR, in_memory=True, may_fail=True)
+        if reads_memory_directly(node, self.scope.has_variable):
+            if index.type.kind not in (*INTEGER_KINDS, TypeKind.POINTER):
+                raise _NotCompilable("mem[] of a non-address")
+            return _Fragment((*index.ops, _ADDRESS_WRAP), c_types.UNSIGNED_CHAR, in_memory=True, may_fail=True)
         if not is_integer(index.type):
             raise _NotCompilable("non-integer index")
         base = self.compile(node.target)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.evaluator import Evaluator
 from adapters.source.expressions.interface import TypedValue, TypeKind
+from adapters.source.expressions.parser import parse
 
 MAX_STRING = 256
 _CHAR_NAMES = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
@@ -73,3 +74,9 @@ def _read_string(evaluator: Evaluator, address: int) -> bytes:
 def _quote(data: bytes) -> str:
     text = data.decode("utf-8", errors="backslashreplace")
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def render_expression(text: str, evaluator: Evaluator) -> str:
+    """Evaluate ``text`` (with its ``,x``-style format) and render the result."""
+    expression = parse(text, evaluator.is_type_name)
+    return render(evaluator.evaluate(expression), evaluator, expression.format)

@@ -43,6 +43,7 @@ from adapters.source.locations import (
     write_location,
 )
 from adapters.source.types import (
+    LANG_C,
     ArrayType,
     BaseType,
     CompositeType,
@@ -55,7 +56,12 @@ from adapters.source.types import (
     VoidType,
 )
 from adapters.source.values import ValueRegistry, ValueRenderer
-from adapters.source.variables import FrameVariables, enclosing_subprogram, unit_globals, visible_at
+from adapters.source.variables import (
+    FrameVariables,
+    enclosing_subprogram,
+    unit_globals,
+    visible_at,
+)
 from adapters.wasm.binary import Reader, WasmFormatError, WasmModule
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.values import WasmValue
@@ -152,9 +158,10 @@ class DwarfProgram:
             name = self.resolver.qualified_name(die)
             if name is None:
                 continue
-            found.setdefault(name, die)
             if keyword:
                 found.setdefault(f"{keyword} {name}", die)
+            if not keyword or self.resolver.language(die) != LANG_C:  # C needs `struct point`
+                found.setdefault(name, die)
         return found
 
     @cached_property
@@ -262,6 +269,9 @@ class _DwarfScope:
         return [*self._locals, *self.program.global_variables]
 
     def type_named(self, name: str) -> CType | None:
+        """A visible variable hides a type of the same name, as in C++."""
+        if self.variable(name) is not None:
+            return None
         return self.program.type_named(name)
 
     def field(self, record: CType, name: str) -> Field | None:
@@ -349,8 +359,8 @@ class DwarfCompileScope(_DwarfScope):
         place = None if _is_discarded(die) else self._place(die, frame_relative)
         return Located(DwarfType(self.program.resolver.type_of(die)), place) if place is not None else None
 
-    def global_index(self, name: str) -> int | None:
-        return self.program.wasm_global_names.get(name)
+    def has_variable(self, name: str) -> bool:
+        return self.variable(name) is not None
 
     def _place(self, die: DIE, frame_relative: bool) -> InLocal | InGlobal | InMemory | None:
         ops = self._operations(die, "DW_AT_location")

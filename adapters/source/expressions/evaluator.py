@@ -20,7 +20,14 @@ from adapters.source.expressions.arithmetic import (
     promote,
 )
 from adapters.source.expressions.errors import ExpressionError
-from adapters.source.expressions.interface import CType, EvaluationContext, Field, TypedValue, TypeKind, TypeScope
+from adapters.source.expressions.interface import (
+    CType,
+    EvaluationContext,
+    Field,
+    TypedValue,
+    TypeKind,
+    TypeScope,
+)
 from adapters.source.expressions.parser import parse
 
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
@@ -47,6 +54,12 @@ def element_size(pointer_type: CType) -> int:
     """How far ``p + 1`` moves: the pointee's size (1 for ``void *``, as GNU C does)."""
     target = pointer_type.target
     return target.size if target is not None and target.size > 0 else 1
+
+
+def reads_memory_directly(node: nodes.Index, is_variable: Callable[[str], bool]) -> bool:
+    """``mem[address]``: one byte of linear memory, unless the program has a ``mem``."""
+    target = node.target
+    return isinstance(target, nodes.Identifier) and target.name == MEMORY_NAME and not is_variable(MEMORY_NAME)
 
 
 def bitfield_storage(field: Field) -> int:
@@ -178,12 +191,11 @@ class Evaluator:
         return TypedValue(field.type, data, address)
 
     def _Index(self, node: nodes.Index) -> TypedValue:
-        if isinstance(node.target, nodes.Identifier) and node.target.name == MEMORY_NAME:
-            if self.context.lookup(MEMORY_NAME) is None:
-                address = self._evaluate(node.index)
-                if address.type.kind not in (*INTEGER_KINDS, TypeKind.POINTER):
-                    raise ExpressionError("mem[] takes an address", node.index.column)
-                return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
+        if reads_memory_directly(node, lambda name: self.context.lookup(name) is not None):
+            address = self._evaluate(node.index)
+            if address.type.kind not in (*INTEGER_KINDS, TypeKind.POINTER):
+                raise ExpressionError("mem[] takes an address", node.index.column)
+            return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
         base = self._evaluate(node.target)
         index = self._integer(node.index)
         element = base.type.target

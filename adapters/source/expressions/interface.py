@@ -153,5 +153,5 @@ class CompileScope(TypeScope, Protocol):
         single Wasm local, global or memory place or a known value; None when it is
         not visible or lives elsewhere."""
 
-    def global_index(self, name: str) -> int | None:
-        """A Wasm global's index by its name-section name."""
+    def has_variable(self, name: str) -> bool:
+        """Whether ``name`` is a variable visible here, wherever it lives."""

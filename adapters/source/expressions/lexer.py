@@ -197,9 +197,9 @@ def _integer(spelling: str) -> IntegerLiteral | None:
         return None
     try:
         if body.startswith("0x"):
-            value, decimal = int(body[2:], 16), False
+            value, decimal = int(body, 16), False
         elif body.startswith("0b"):
-            value, decimal = int(body[2:], 2), False
+            value, decimal = int(body, 2), False
         elif body.startswith("0") and len(body) > 1:
             value, decimal = int(body[1:], 8), False
         else:

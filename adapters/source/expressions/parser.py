@@ -15,7 +15,7 @@ BINARY_PRECEDENCE = {
 }  # fmt: skip
 UNARY_OPERATORS = ("*", "&", "-", "+", "!", "~")
 BASIC_TYPE_WORDS = frozenset(
-    "void bool _Bool char short int long float double signed unsigned wchar_t char8_t char16_t char32_t".split()
+    ["void", "bool", "_Bool", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "wchar_t", "char8_t", "char16_t", "char32_t"]
 )
 TAG_WORDS = frozenset(("struct", "union", "enum", "class"))
 QUALIFIERS = frozenset(("const", "volatile", "restrict"))
@@ -113,7 +113,7 @@ class _Parser:
 
     def whole(self) -> nodes.Node:
         if self.current.kind is TokenKind.END:
-            raise self.error("empty expression")
+            raise ExpressionError("empty expression", self.current.column)
         root = self.expression()
         self.expect_end()
         return root
