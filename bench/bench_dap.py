@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.dap.client import StdioServer  # noqa: E402
+from tests.dap.client import StdioServer
 
 
 def one_session(program: str, source: str, line: int) -> dict[str, float]:
