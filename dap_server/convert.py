@@ -77,7 +77,7 @@ def stack_frame(frame: model.SourceFrame, frame_id: int, numbering: Numbering) -
         source=source(location.path) if location else None,
         line=numbering.line_to_client(location.line) if location else 0,
         column=numbering.column_to_client(location.column) if location else 0,
-        instruction_pointer_reference=instruction_reference(frame.pc),
+        instruction_pointer_reference=instruction_reference(frame.code_address),
         module_id=frame.module_id,
         presentation_hint=None if location and frame.has_debug_info else "subtle",
     )
@@ -120,7 +120,7 @@ def module_event(info: model.ModuleInfo) -> messages.Message:
 def instruction(item: model.DisassembledInstruction, numbering: Numbering) -> DisassembledInstruction:
     location = item.location
     return DisassembledInstruction(
-        address=instruction_reference(item.pc),
+        address=instruction_reference(item.code_address),
         instruction_bytes=item.bytes,
         instruction=item.text,
         symbol=item.symbol,

@@ -21,6 +21,7 @@ from adapters.source.inspection import Inspector
 from adapters.source.model import (
     BreakpointResult,
     BreakpointSpec,
+    DisassembledInstruction,
     EvaluationResult,
     ModuleInfo,
     Scope,
@@ -29,12 +30,14 @@ from adapters.source.model import (
     Stop,
     StopKind,
     Variable,
+    split_code_address,
 )
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.debuggee import Debuggee, DebuggeeError, Frame, StopEvent, StopReason
+from adapters.wasm.disassembly import disassemble
 
 OutputCallback = Callable[[str, str], None]
 ModuleCallback = Callable[[ModuleInfo], None]
@@ -372,6 +375,47 @@ class SourceDebugger:
     def set_variable(self, reference: int, name: str, value: str, hex: bool = False) -> Variable:
         return self.inspector.set_variable(reference, name, value, hex)
 
+    # -- memory and code -------------------------------------------------------------------
+    def _memory_instance(self) -> int:
+        """Linear memory is the top frame's instance's (the main module's before any frame)."""
+        frames = self.wasm_frames()
+        if frames:
+            return frames[0].instance_id
+        return self.debuggee.instance_of(next(iter(self.symbols)))
+
+    def read_memory(self, reference: str, offset: int, count: int) -> tuple[int, bytes]:
+        address = parse_reference(reference) + offset
+        if address < 0:
+            raise DebuggeeError(f"address {address:#x} is before the start of linear memory")
+        return address, self.debuggee.read_memory(self._memory_instance(), address, count)
+
+    def write_memory(self, reference: str, offset: int, data: bytes) -> int:
+        address = parse_reference(reference) + offset
+        self.debuggee.write_memory(self._memory_instance(), address, data)
+        self.inspector.clear()  # cached pages and rendered values are stale now
+        return len(data)
+
+    def disassemble(
+        self, reference: str, offset: int = 0, instruction_offset: int = 0, count: int = 1
+    ) -> list[DisassembledInstruction]:
+        module_id, pc = split_code_address(parse_reference(reference) + offset)
+        symbols = self.symbols.get(module_id)
+        if symbols is None or symbols.module is None:
+            raise DebuggeeError(f"{reference} is not a code address of a loaded module")
+        rows = disassemble(symbols.module, pc, instruction_offset, count)
+        return [
+            DisassembledInstruction(
+                row.address,
+                module_id,
+                row.text,
+                row.instruction_bytes,
+                row.symbol,
+                symbols.location_at(row.address) if row.valid else None,
+                row.valid,
+            )
+            for row in rows
+        ]
+
     # -- logpoints and conditions --------------------------------------------------------
     def evaluate(self, expression: str, frame_id: int | None = None, context: str = "repl", hex: bool = False) -> EvaluationResult:
         if not self.stack():
@@ -394,3 +438,11 @@ class SourceDebugger:
     def close(self) -> int | None:
         code = self.debuggee.close()
         return self.exit_code if self.exit_code is not None else code
+
+
+def parse_reference(reference: str) -> int:
+    """A DAP memory reference ("0x1000", "4096") as a number."""
+    try:
+        return int(reference, 0)
+    except ValueError:
+        raise DebuggeeError(f"not a memory reference: {reference!r}") from None

@@ -6,6 +6,15 @@ import enum
 from dataclasses import dataclass, field
 
 
+def code_address(module_id: int, pc: int) -> int:
+    """A code location as one number: the module id above a module PC (as LLDB does for Wasm)."""
+    return (module_id << 32) | pc
+
+
+def split_code_address(address: int) -> tuple[int, int]:
+    return address >> 32, address & 0xFFFFFFFF
+
+
 @dataclass(frozen=True)
 class SourceLocation:
     path: str  # resolved (comp_dir joined, path mappings applied)
@@ -81,6 +90,10 @@ class SourceFrame:
     inlined: bool = False
     has_debug_info: bool = True
 
+    @property
+    def code_address(self) -> int:
+        return code_address(self.module_id, self.pc)
+
 
 @dataclass
 class Variable:
@@ -114,6 +127,11 @@ class DisassembledInstruction:
     bytes: str
     symbol: str | None = None
     location: SourceLocation | None = None
+    valid: bool = True
+
+    @property
+    def code_address(self) -> int:
+        return code_address(self.module_id, self.pc)
 
 
 @dataclass

@@ -261,3 +261,18 @@ def test_evaluate_and_set_variable(debug, markers):
     assert session.debugger.evaluate("total").value == "100"
     stop = session.debugger.resume()
     assert stop.exit_code == (120 * 120 + 100) % 7  # the program used the new value
+
+
+def test_disassembly_and_memory(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", breakpoints={BASICS: [at(lines["sum_return"])]})
+    session.debugger.resume()
+    frame = session.debugger.stack()[0]
+    rows = session.debugger.disassemble(hex(frame.code_address), 0, -2, 5)
+    assert len(rows) == 5 and rows[2].pc == frame.pc
+    assert rows[2].location.line == lines["sum_return"] and rows[2].symbol == "sum_to"
+    reference = session.debugger.evaluate("total").memory_reference
+    address, data = session.debugger.read_memory(reference, 0, 4)
+    assert address == int(reference, 16) and int.from_bytes(data, "little") == 15
+    session.debugger.write_memory(reference, 0, (77).to_bytes(4, "little"))
+    assert session.debugger.evaluate("total").value == "77"
