@@ -10,6 +10,7 @@ from dap_server.protocol.types import (
     Breakpoint,
     BreakpointLocation,
     DisassembledInstruction,
+    EvaluateBody,
     Module,
     ModuleEventBody,
     Source,
@@ -95,6 +96,17 @@ def variable(value: model.Variable, reference: int) -> Variable:
         named_variables=value.named_children or None,
         indexed_variables=value.indexed_children or None,
         memory_reference=value.memory_reference,
+    )
+
+
+def evaluation(result: model.EvaluationResult, reference: int) -> EvaluateBody:
+    return EvaluateBody(
+        result=result.value,
+        type=result.type or None,
+        variables_reference=reference,
+        named_variables=result.named_children or None,
+        indexed_variables=result.indexed_children or None,
+        memory_reference=result.memory_reference,
     )
 
 

@@ -23,6 +23,7 @@ from dap_server.protocol.arguments import (
 from dap_server.protocol.types import (
     CompletionItem,
     CompletionsBody,
+    EvaluateBody,
     ExceptionDetails,
     ExceptionInfoBody,
     Scope,
@@ -110,7 +111,7 @@ async def variables(session: Session, arguments: VariablesArguments) -> Variable
 
 
 @handles("evaluate", EvaluateArguments, states=STOPPED)
-async def evaluate(session: Session, arguments: EvaluateArguments) -> ValueReply:
+async def evaluate(session: Session, arguments: EvaluateArguments) -> EvaluateBody:
     frame = await frame_for(session, arguments.frame_id)
     debugger = session.require_debugger()
     result = await session.call(
@@ -120,7 +121,7 @@ async def evaluate(session: Session, arguments: EvaluateArguments) -> ValueReply
         arguments.context,
         wants_hex(arguments.format),
     )
-    return convert.value_reply(result, child_reference(session, result.reference))
+    return convert.evaluation(result, child_reference(session, result.reference))
 
 
 @handles("setVariable", SetVariableArguments, states=STOPPED)

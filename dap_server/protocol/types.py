@@ -149,9 +149,18 @@ class ErrorMessage(DapModel):
 
 
 class ValueReply(DapModel):
-    """The shared shape of ``evaluate``, ``setVariable`` and ``setExpression`` bodies."""
+    """The shared shape of ``setVariable`` and ``setExpression`` bodies."""
 
     value: str
+    type: str | None = None
+    variables_reference: int = 0
+    named_variables: int | None = None
+    indexed_variables: int | None = None
+    memory_reference: str | None = None
+
+
+class EvaluateBody(DapModel):
+    result: str
     type: str | None = None
     variables_reference: int = 0
     named_variables: int | None = None
