@@ -59,7 +59,11 @@ def breakpoint(result: model.BreakpointResult, numbering: Numbering) -> Breakpoi
         source=source(location.path) if location else None,
         line=numbering.line_to_client(location.line) if location else None,
         column=numbering.column_to_client(location.column) if location and location.column else None,
-        instruction_reference=instruction_reference(result.pc) if result.pc is not None else None,
+        instruction_reference=(
+            instruction_reference(model.code_address(result.module_id or 0, result.pc))
+            if result.pc is not None
+            else None
+        ),
     )
 
 

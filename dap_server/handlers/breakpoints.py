@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from adapters.source.model import BreakpointSpec
+from adapters.source.model import BreakpointSpec, split_code_address
 from dap_server import convert
 from dap_server.handlers.registry import RequestError, handles
 from dap_server.protocol.arguments import (
@@ -77,14 +77,17 @@ async def set_function_breakpoints(session: Session, arguments: SetFunctionBreak
 async def set_instruction_breakpoints(
     session: Session, arguments: SetInstructionBreakpointsArguments
 ) -> SetBreakpointsBody:
-    specs = [
-        BreakpointSpec(
-            instruction=parse_address(requested.instruction_reference) + requested.offset,
-            condition=requested.condition,
-            hit_condition=requested.hit_condition,
+    specs = []
+    for requested in arguments.breakpoints:
+        module_id, pc = split_code_address(parse_address(requested.instruction_reference) + requested.offset)
+        specs.append(
+            BreakpointSpec(
+                instruction=pc,
+                module_id=module_id,
+                condition=requested.condition,
+                hit_condition=requested.hit_condition,
+            )
         )
-        for requested in arguments.breakpoints
-    ]
     debugger = session.require_debugger()
     results = await session.call(debugger.set_instruction_breakpoints, specs)
     session.breakpoints.instructions = specs
