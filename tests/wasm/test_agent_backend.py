@@ -93,7 +93,8 @@ def test_condition_is_evaluated_in_the_agent(start, tmp_path):
     assert stop.reason is StopReason.BREAKPOINT
     assert debuggee.frames()[0].locals[0].signed() == 500
     debuggee.resume()
-    assert debuggee.wait(WAIT).reason is StopReason.EXITED  # no other iteration satisfied it
+    end = debuggee.wait(WAIT)  # no other iteration satisfied it
+    assert (end.reason, end.exit_code) == (StopReason.EXITED, 0)  # _start returned: a normal end
 
 
 def test_hit_condition_counts_in_the_agent(start, tmp_path):

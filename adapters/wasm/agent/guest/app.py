@@ -396,6 +396,14 @@ class Agent:
                 result["ok"] = True
                 self.connection.send(result, data)
 
+    def release(self) -> None:
+        """Drop every handle we hold: Wasmtime cannot end a debuggee whose children live on."""
+        for resource in [*self.frames, *self.modules.values(), *self.instances.values()]:
+            resource.__exit__(None, None, None)
+        self.frames = []
+        self.modules.clear()
+        self.instances.clear()
+
     def detach(self) -> None:
         """Let the program run to its end without us (the adapter went away)."""
         for breakpoint in list(self.breakpoints.values()):
@@ -432,3 +440,4 @@ class Debugger(exports.Debugger):
         agent = Agent(d, Connection(int(args[1])))
         agent.serve()
         agent.detach()
+        agent.release()
