@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.source.expressions import Evaluator, ExpressionError
 from adapters.source.expressions.completions import complete
@@ -453,3 +455,74 @@ def test_assignment_changes_the_program(built):
         assert [reader.number(reader.evaluate(t)) for t in ("local.x", "table[3]", "uc")] == [42, -7, 44]
     finally:
         paused.debuggee.close()
+
+
+_LIVE_PIECES = st.sampled_from(
+    ["i", "u", "s", "big", "uc", "c", "f", "d", "b", "p", "local", "shape", "table", "greeting", "color", "GREEN",
+     "number", "counter", "mem", "$local0", "$l2", "$global0", "$__stack_pointer", "$stack0", "x", "y", "name",
+     "corners", "origin", "level", "flags", "0", "1", "7", "0x10", "40", "-1", "3u", "1.5", "0.5f", "'a'", '"s"',
+     "int", "unsigned", "char", "struct point", "byte", "void", "sizeof", "true", "NULL", "+", "-", "*", "/", "%",
+     "<<", ">>", "<", "==", "!=", "&", "|", "^", "&&", "||", "!", "~", "?", ":", "=", ",", ".", "->", "(", ")",
+     "[", "]", " ", ",x", ",s"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(_LIVE_PIECES, max_size=14).map("".join))
+def test_fuzzed_expressions_on_a_real_frame_only_raise_expression_errors(paused, text):
+    context, scope, engine_frame = paused.frame_scope()
+    try:
+        shown = render_expression(text, Evaluator(context))
+    except ExpressionError:
+        shown = None
+    try:
+        program = compile_condition(text, scope)
+    except ExpressionError:
+        return
+    if program is not None and shown is not None:
+        # Whatever compiles must mean exactly what the host says.
+        evaluator = Evaluator(context)
+        try:
+            expected = evaluator.number(evaluator.evaluate(text))
+        except ExpressionError:
+            return
+        result = engine.evaluate(program, engine_frame)
+        assert result == expected or (math.isnan(result) and math.isnan(expected)), program
+
+
+CPP_CHECKS = {
+    "rectangle_area": [
+        ("width_ * height_", "12"),  # members through the implicit `this`
+        ("this->width_ + sides_", "7"),
+        ("sizeof(geometry::Rectangle) == sizeof *this", "1"),
+    ],
+    "cpp_call_area": [
+        ("shape.sides_", "4"),  # a reference is used as what it refers to
+        ("&shape == (geometry::Shape *)&rect", "1"),
+        ("rect.height_ - rect.width_", "1"),
+    ],
+}
+
+
+@pytest.mark.parametrize("marker", sorted(CPP_CHECKS))
+def test_cpp_members_references_and_qualified_types(fixtures, markers, marker):
+    wasm = fixtures["classes"]
+    symbols = ModuleSymbols.load(wasm.read_bytes(), use_cache=False)
+    source = Path(__file__).resolve().parents[1] / "fixtures" / "classes.cpp"
+    _, pcs = symbols.resolve_line(str(source), markers("classes.cpp")[marker])
+    debuggee = launch(LaunchOptions(wasm))
+    try:
+        (module,) = debuggee.modules()
+        debuggee.set_breakpoint(Breakpoint(1, module.id, pcs[0]))
+        debuggee.resume()
+        assert debuggee.wait(WAIT).reason is StopReason.BREAKPOINT
+        paused = Paused(debuggee, symbols, DwarfProgram(symbols.module, symbols.dwarf))
+        context, scope, engine_frame = paused.frame_scope()
+        evaluator = Evaluator(context)
+        for text, shown in CPP_CHECKS[marker]:
+            assert render_expression(text, evaluator) == shown, text
+            program = compile_condition(text, scope)
+            assert program is not None, text
+            assert engine.evaluate(program, engine_frame) == evaluator.number(evaluator.evaluate(text)), text
+    finally:
+        debuggee.close()

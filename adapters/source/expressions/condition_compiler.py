@@ -34,6 +34,7 @@ from adapters.source.expressions.evaluator import (
     SIZE,
     bitfield_storage,
     element_size,
+    implicit_member,
     reads_memory_directly,
     resolve_type,
 )
@@ -115,11 +116,17 @@ class _Compiler:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise _NotCompilable(type(node).__name__)
-        return method(node)
+        fragment = method(node)
+        if fragment.type.kind is TypeKind.REFERENCE and fragment.type.target is not None:
+            pointer = self.rvalue_of(replace(fragment, type=c_types.pointer_to(fragment.type.target)))
+            return self._dereference(pointer)
+        return fragment
 
     def rvalue(self, node: nodes.Node) -> _Fragment:
         """A fragment pushing ``node``'s value (arrays decay to their address)."""
-        fragment = self.compile(node)
+        return self.rvalue_of(self.compile(node))
+
+    def rvalue_of(self, fragment: _Fragment) -> _Fragment:
         if not fragment.in_memory:
             return fragment
         type_ = fragment.type
@@ -171,7 +178,11 @@ class _Compiler:
     def _Identifier(self, node: nodes.Identifier) -> _Fragment:
         located = self.scope.locate(node.name)
         if located is None:
-            raise _NotCompilable(f"where {node.name} lives")
+            this = self.scope.locate("this") if not self.scope.has_variable(node.name) else None
+            member = implicit_member(node, self.scope, this.type if this is not None else None)
+            if member is None:
+                raise _NotCompilable(f"where {node.name} lives")
+            return self.compile(member)
         type_, place = located.type, located.place
         if isinstance(place, Known):
             if type_.kind not in _SCALAR_KINDS:

@@ -105,6 +105,8 @@ class DwarfType:
             return TypeKind.BOOL if stripped.is_bool else TypeKind.INTEGER
         if isinstance(stripped, CompositeType):
             return TypeKind.UNION if stripped.keyword == "union" else TypeKind.STRUCT
+        if isinstance(stripped, PointerType) and stripped.is_reference:
+            return TypeKind.REFERENCE
         for model_type, kind in _KINDS:
             if isinstance(stripped, model_type):
                 return kind

@@ -56,6 +56,14 @@ def element_size(pointer_type: CType) -> int:
     return target.size if target is not None and target.size > 0 else 1
 
 
+def implicit_member(node: nodes.Identifier, scope: TypeScope, this: CType | None) -> nodes.Member | None:
+    """``this->name`` for a bare ``name`` that is a member of the method's class (C++)."""
+    record = this.target if this is not None and this.kind is TypeKind.POINTER else None
+    if record is None or scope.field(record, node.name) is None:
+        return None
+    return nodes.Member(node.column, nodes.Identifier(node.column, "this"), node.name, arrow=True)
+
+
 def reads_memory_directly(node: nodes.Index, is_variable: Callable[[str], bool]) -> bool:
     """``mem[address]``: one byte of linear memory, unless the program has a ``mem``."""
     target = node.target
@@ -112,7 +120,10 @@ class Evaluator:
 
     def _evaluate(self, node: nodes.Node) -> TypedValue:
         try:
-            return getattr(self, "_" + type(node).__name__)(node)
+            value = getattr(self, "_" + type(node).__name__)(node)
+            if value.type.kind is TypeKind.REFERENCE and value.type.target is not None:
+                return TypedValue(value.type.target, address=int(decode(c_types.UNSIGNED_INT, self.bytes_of(value))))
+            return value
         except ExpressionError as error:
             if error.column is None:
                 raise ExpressionError(error.message, node.column) from error
@@ -153,9 +164,13 @@ class Evaluator:
 
     def _Identifier(self, node: nodes.Identifier) -> TypedValue:
         value = self.context.lookup(node.name)
-        if value is None:
+        if value is not None:
+            return value
+        this = self.context.lookup("this")
+        member = implicit_member(node, self.context, this.type if this is not None else None)
+        if member is None:
             raise ExpressionError(f"no variable named '{node.name}' here", node.column)
-        return value
+        return self._evaluate(member)
 
     def _WasmLocal(self, node: nodes.WasmLocal) -> TypedValue:
         return self.context.wasm_local(node.index)

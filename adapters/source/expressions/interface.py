@@ -19,7 +19,8 @@ class TypeKind(enum.Enum):
     BOOL = "bool"
     INTEGER = "integer"  # chars included
     FLOAT = "float"
-    POINTER = "pointer"  # C++ references too
+    POINTER = "pointer"
+    REFERENCE = "reference"  # C++ & and &&: used as the object referred to
     ARRAY = "array"
     STRUCT = "struct"  # classes too
     UNION = "union"
