@@ -9,6 +9,7 @@ whenever the program resumes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import threading
 from pathlib import Path
 
 from elftools.dwarf.die import DIE
@@ -63,7 +64,11 @@ class SourceDebugger:
         self.breakpoints = BreakpointTable(debuggee)
         self._temporary = TemporaryBreakpoints(debuggee)
         self.code = SymbolCodeMap(self)
-        self._planner = StepPlanner(debuggee, self.code, self._temporary)
+        self._planner = StepPlanner(debuggee, self.code, self._temporary, self._resume_engine)
+        self._run_lock = threading.Lock()
+        self._in_run = False  # from a user's resume/step until its stop is reported
+        self._pause_requested = False
+        self.running = threading.Event()  # set while the engine runs a user's resume or step
         self._exception_filters: set[str] = set()
         self._frames: list[SourceFrame] | None = None
         self._frame_depths: list[int] = []  # the Wasm frame each source frame lives in
@@ -189,6 +194,7 @@ class SourceDebugger:
         self._started = True
         if not stop_on_entry:
             return None
+        self._begin_run()
         for module_id, symbols in self.symbols.items():
             for name in ENTRY_FUNCTIONS:
                 entries = [function.entry_pc for function in symbols.functions_named(name)]
@@ -201,9 +207,11 @@ class SourceDebugger:
         return self._finish(self._run_until_stop(entry=True))
 
     def resume(self) -> Stop:
+        self._begin_run()
         return self._finish(self._run_until_stop())
 
     def step(self, kind: StepKind, granularity: Granularity = "statement") -> Stop:
+        self._begin_run()
         self._forget_stop()
         event = self._planner.step(kind, granularity, self._is_user_stop)
         stop = self._interpret(event)
@@ -212,12 +220,33 @@ class SourceDebugger:
         return self._finish(stop)
 
     def pause(self) -> None:
-        self.debuggee.interrupt()
+        """Stop the run in progress (any thread). Outside a run there is nothing to pause:
+        asking Wasmtime anyway would end the next run at once, a pause nobody asked for."""
+        with self._run_lock:
+            if not self._in_run:
+                return
+            self._pause_requested = True
+            try:
+                self.debuggee.interrupt()
+            except DebuggeeError:
+                pass  # the program has just ended; its exit is reported instead
+
+    def _begin_run(self) -> None:
+        with self._run_lock:
+            self._in_run = True
+
+    def _resume_engine(self, step: bool = False) -> None:
+        """Resume the engine; a pause asked for before it was running is sent again now."""
+        self.debuggee.resume(step=step)
+        with self._run_lock:
+            if self._pause_requested:
+                self.debuggee.interrupt()
+        self.running.set()
 
     def _run_until_stop(self, entry: bool = False) -> Stop:
         self._forget_stop()
         while True:
-            self.debuggee.resume()
+            self._resume_engine()
             event = self.debuggee.wait()
             if entry and event.reason is StopReason.BREAKPOINT and not self.breakpoints.owners(event.breakpoint_ids):
                 self._temporary.clear()
@@ -294,6 +323,10 @@ class SourceDebugger:
         return Stop(StopKind.EXCEPTION, description=text, exception_id=exception_id, exception_text=text)
 
     def _finish(self, stop: Stop) -> Stop:
+        with self._run_lock:
+            self._in_run = False
+            self._pause_requested = False
+        self.running.clear()
         self._last_stop = stop
         return stop
 

@@ -51,10 +51,17 @@ UserStopFilter = Callable[[StopEvent], bool]  # does this engine stop concern th
 
 
 class StepPlanner:
-    def __init__(self, debuggee: Debuggee, code: CodeMap, temporary: TemporaryBreakpoints) -> None:
+    def __init__(
+        self,
+        debuggee: Debuggee,
+        code: CodeMap,
+        temporary: TemporaryBreakpoints,
+        resume: Callable[[bool], None],
+    ) -> None:
         self._debuggee = debuggee
         self._code = code
         self._temporary = temporary
+        self._resume = resume  # resumes the engine, honouring a pause asked for meanwhile
 
     def step(self, kind: StepKind, granularity: Granularity, user_stop: UserStopFilter) -> StopEvent:
         frames = self._debuggee.frames()
@@ -74,7 +81,7 @@ class StepPlanner:
             self._temporary.clear()
 
     def _single_step(self) -> StopEvent:
-        self._debuggee.resume(step=True)
+        self._resume(True)
         return self._debuggee.wait()
 
     def _instruction(self, kind: StepKind, frames: list[Frame], user_stop: UserStopFilter) -> StopEvent:
@@ -132,7 +139,7 @@ class StepPlanner:
                 entries.add(stop)
             elif len(now) > 1:
                 self._temporary.add(now[1].module_id, now[1].pc)  # no debug info: step over it
-            self._debuggee.resume()
+            self._resume(False)
             event = self._debuggee.wait()
             if user_stop(event) or event.reason is not StopReason.BREAKPOINT:
                 return event
@@ -141,7 +148,7 @@ class StepPlanner:
 
     def _run_out(self, frames: list[Frame], user_stop: UserStopFilter) -> StopEvent:
         if len(frames) < 2:
-            self._debuggee.resume()
+            self._resume(False)
             return self._debuggee.wait()
         self._temporary.add(frames[1].module_id, frames[1].pc)
         return self._run(len(frames), user_stop, lambda now: len(now) < len(frames))
@@ -159,7 +166,7 @@ class StepPlanner:
         ``ignore`` selects is returned as a BREAKPOINT event without ids.
         """
         while True:
-            self._debuggee.resume()
+            self._resume(False)
             event = self._debuggee.wait()
             if user_stop(event) or event.reason is not StopReason.BREAKPOINT:
                 return event

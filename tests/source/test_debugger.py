@@ -217,7 +217,8 @@ def test_pause_an_endless_loop(debug, markers):
     session.debugger.set_source_breakpoints(HEAVY, [])
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(session.debugger.resume)
-        session.debugger.pause()  # lands while it runs, or makes its next run stop at once
+        assert session.debugger.running.wait(30)
+        session.debugger.pause()
         stop = running.result(timeout=30)
     assert stop.kind is StopKind.PAUSE
     assert session.top()[0] == "spin_forever"
@@ -261,6 +262,14 @@ def test_evaluate_and_set_variable(debug, markers):
     assert session.debugger.evaluate("total").value == "100"
     stop = session.debugger.resume()
     assert stop.exit_code == (120 * 120 + 100) % 7  # the program used the new value
+
+
+def test_pause_while_stopped_does_nothing(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", breakpoints={BASICS: [at(lines["sum_to_first"]), at(lines["sum_return"])]})
+    session.debugger.resume()
+    session.debugger.pause()  # nothing runs: no pause may be left pending for the next run
+    assert session.debugger.resume().breakpoint_ids  # the next stop is the breakpoint, not a pause
 
 
 def test_disassembly_and_memory(debug, markers):

@@ -164,6 +164,9 @@ class Agent:
         self.breakpoints = {}
         self.frames = []
         self.finished = False
+        # An interrupt that raced with another stop stays pending in Wasmtime and would
+        # end the next run at once: remember it, and let that spurious stop pass.
+        self.interrupt_pending = False
 
     # -- entities ------------------------------------------------------------------
     def refresh_entities(self) -> None:
@@ -296,6 +299,16 @@ class Agent:
             return {"event": "stopped", "reason": event_reason(event, step)}
 
     def run_once(self, step: bool):
+        while True:
+            interrupted_before = self.interrupt_pending
+            event = self.resume_once(step)
+            if isinstance(event, dbg.Event_Interrupted):
+                self.interrupt_pending = False
+                if interrupted_before:
+                    continue  # the leftover of an interrupt that lost a race with another stop
+            return event
+
+    def resume_once(self, step: bool):
         resumption = dbg.ResumptionValue_Normal()
         future = self.d.single_step(resumption) if step else self.d.continue_(resumption)
         while True:
@@ -317,6 +330,7 @@ class Agent:
             request, _ = message
             if request["op"] == "interrupt":
                 self.d.interrupt()
+                self.interrupt_pending = True
                 self.connection.send({"id": request["id"], "ok": True})
             else:
                 self.connection.send({"id": request["id"], "error": "the program is running"})
@@ -373,8 +387,8 @@ class Agent:
                 return
             handler = self.OPS.get(request.get("op"))
             if request.get("op") == "interrupt":
-                self.d.interrupt()
-                self.connection.send({"id": request["id"], "ok": True})
+                # Already paused: nothing to interrupt (Wasmtime would stop the next run at once).
+                self.connection.send({"id": request["id"], "ok": True, "paused": True})
                 continue
             if request.get("op") == "detach":
                 self.connection.send({"id": request["id"], "ok": True})
