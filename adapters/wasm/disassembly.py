@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters.wasm.binary import FunctionBody, WasmModule
 from adapters.wasm.instructions import (
+    F32_NAN_PAYLOAD_SHIFT,
     BlockType,
     Catch,
     Instruction,
@@ -112,12 +113,11 @@ def _block_type_text(block_type: BlockType) -> str:
 
 def _float_text(value: float, pack: str, shortest_digits: range) -> str:
     if math.isnan(value):
-        bits = int.from_bytes(struct.pack(pack, value), "little")
-        mantissa_bits = 52 if pack == "<d" else 23
-        payload = bits & ((1 << mantissa_bits) - 1)
         sign = "-" if math.copysign(1.0, value) < 0 else ""
-        canonical = payload == 1 << (mantissa_bits - 1)
-        return f"{sign}nan" if canonical else f"{sign}nan:0x{payload:x}"
+        payload_bits, shift = (52, 0) if pack == "<d" else (23, F32_NAN_PAYLOAD_SHIFT)
+        bits = int.from_bytes(struct.pack("<d", value), "little")
+        payload = (bits & ((1 << 52) - 1)) >> shift
+        return f"{sign}nan" if payload == 1 << (payload_bits - 1) else f"{sign}nan:0x{payload:x}"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     for digits in shortest_digits:  # the shortest text that reads back as the same value

@@ -134,6 +134,7 @@ class Instruction:
 
 
 MNEMONIC_INVALID = "invalid"
+F32_NAN_PAYLOAD_SHIFT = 29  # an f32 NaN's payload sits this far up in its f64 immediate
 
 _DIRECT_CALLS = frozenset({0x10, 0x12})
 _INDIRECT_CALLS = frozenset({0x11, 0x13, 0x14, 0x15})
@@ -479,6 +480,11 @@ def _read_i64(data: bytes, pos: int, end: int) -> tuple[int, int]:
 def _read_f32(data: bytes, pos: int, end: int) -> tuple[float, int]:
     if pos + 4 > end:
         raise _truncated(pos)
+    bits = int.from_bytes(data[pos : pos + 4], "little")
+    if bits & 0x7F800000 == 0x7F800000 and bits & 0x7FFFFF:
+        # A NaN: widened by hand, as converting a signalling NaN would quiet it.
+        widened = (bits >> 31) << 63 | 0x7FF << 52 | (bits & 0x7FFFFF) << F32_NAN_PAYLOAD_SHIFT
+        return struct.unpack("<d", widened.to_bytes(8, "little"))[0], pos + 4
     return struct.unpack_from("<f", data, pos)[0], pos + 4
 
 
