@@ -18,10 +18,10 @@ Usage: ``python examples/build.py [paths...]`` (default: ``examples/`` and
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -121,37 +121,45 @@ def targets_for(source: Path) -> list[Target]:
 def discover(paths: Iterable[Path]) -> list[Target]:
     """Targets for the given files and directories.
 
-    A directory whose C/C++ files hold exactly one ``main`` is one multi-file module; any
+    A directory of C/C++ files holding exactly one ``main`` is one multi-file module; any
     other directory is walked: each source file in it is a module, and so is each such
-    multi-file subdirectory.
+    multi-file subdirectory; other subdirectories are walked in turn.
     """
     targets: list[Target] = []
     for path in paths:
         path = Path(path).resolve()
-        if path.is_file():
-            targets.extend(targets_for(path))
-        elif path.is_dir() and _is_multi_file_module(path):
+        if path.is_file() or (path.is_dir() and _is_multi_file_module(path)):
             targets.extend(targets_for(path))
         elif path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.name == BUILD_DIR or child.name.startswith("."):
-                    continue
-                if child.is_file() and child.suffix in SOURCE_SUFFIXES:
-                    targets.extend(targets_for(child))
-                elif child.is_dir() and _is_multi_file_module(child):
-                    targets.extend(targets_for(child))
+            targets.extend(_walk(path))
         else:
             raise BuildError(f"no such source file or directory: {path}")
     return targets
 
 
+def _walk(directory: Path) -> list[Target]:
+    targets: list[Target] = []
+    for child in sorted(directory.iterdir()):
+        if child.name == BUILD_DIR or child.name.startswith("."):
+            continue
+        is_source = child.is_file() and child.suffix in SOURCE_SUFFIXES
+        if is_source or (child.is_dir() and _is_multi_file_module(child)):
+            targets.extend(targets_for(child))
+        elif child.is_dir():
+            targets.extend(_walk(child))
+    return targets
+
+
 def _is_multi_file_module(directory: Path) -> bool:
-    """A directory is one module when exactly one of its C/C++ files defines ``main``."""
-    mains = 0
-    for source in directory.iterdir():
-        if source.suffix in C_SUFFIXES:
-            text = source.read_text(encoding="utf-8", errors="replace")
-            mains += bool(re.search(r"\bint\s+main\s*\(", text))
+    """A directory of C/C++ sources (no Rust or Zig) exactly one of which defines ``main``."""
+    sources = list(directory.iterdir())
+    if any(source.suffix in (".rs", ".zig") for source in sources):
+        return False
+    mains = sum(
+        bool(re.search(r"\bint\s+main\s*\(", source.read_text(encoding="utf-8", errors="replace")))
+        for source in sources
+        if source.suffix in C_SUFFIXES
+    )
     return mains == 1
 
 
@@ -165,18 +173,29 @@ def is_up_to_date(target: Target) -> bool:
     return all(source.stat().st_mtime <= built for source in inputs)
 
 
-def rust_target() -> str | None:
-    """The installed wasm32 WASI target of Debian's rustc, or None when unavailable."""
-    rustc = shutil.which("rustc")
-    if rustc is None:
-        return None
-    result = subprocess.run([rustc, "--print", "sysroot"], capture_output=True, text=True)
-    if result.returncode != 0:
-        return None
-    rustlib = Path(result.stdout.strip()) / "lib" / "rustlib"
-    for name in ("wasm32-wasip1", "wasm32-wasi"):
-        if (rustlib / name / "lib").is_dir():
-            return name
+@functools.cache
+def rust_toolchain() -> tuple[str, str] | None:
+    """(rustc, target) for a rustc that has a wasm32 WASI standard library, or None.
+
+    rustup's ``rustc`` usually comes first on PATH but often lacks the wasm32 std, while
+    Debian's (``apt-get install rustc libstd-rust-dev-wasm32``) has it: every ``rustc`` on
+    PATH is asked, then ``/usr/bin/rustc``.
+    """
+    candidates = [str(Path(directory) / "rustc") for directory in os.environ.get("PATH", "").split(os.pathsep) if directory]
+    candidates.append("/usr/bin/rustc")
+    seen: set[Path] = set()
+    for candidate in candidates:
+        path = Path(candidate)
+        if not (path.is_file() and os.access(path, os.X_OK)) or path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        result = subprocess.run([candidate, "--print", "sysroot"], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            continue
+        rustlib = Path(result.stdout.strip()) / "lib" / "rustlib"
+        for name in ("wasm32-wasip1", "wasm32-wasi"):
+            if (rustlib / name / "lib").is_dir():
+                return candidate, name
     return None
 
 
@@ -197,10 +216,11 @@ def compile_command(target: Target) -> list[str] | None:
             sys.executable, "-m", "ziglang", "build-exe", "-target", "wasm32-wasi", "-O", optimize,
             *sources, f"-femit-bin={output}",
         ]
-    wasm_target = rust_target()
-    if wasm_target is None:
+    toolchain = rust_toolchain()
+    if toolchain is None:
         return None
-    return ["rustc", "--target", wasm_target, "-g", "-C", "opt-level=0", *target.flags, *sources, "-o", output]
+    rustc, wasm_target = toolchain
+    return [rustc, "--target", wasm_target, "-g", "-C", "opt-level=0", *target.flags, *sources, "-o", output]
 
 
 def build_target(target: Target) -> Path | None:
@@ -212,7 +232,7 @@ def build_target(target: Target) -> Path | None:
         return None
     target.output.parent.mkdir(parents=True, exist_ok=True)
     # Zig writes its cache beside the output unless told otherwise; keep it out of the tree.
-    result = subprocess.run(command, capture_output=True, text=True, cwd=target.output.parent)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=target.output.parent, check=False)
     if result.returncode != 0:
         raise BuildError(f"building {target.name} failed:\n$ {shlex.join(command)}\n{result.stderr}{result.stdout}")
     for leftover in target.output.parent.glob(f"{target.output.stem}.o"):

@@ -33,12 +33,12 @@ _LANGUAGES = {
 def language_of(die: DIE) -> str:
     """The language family of the DIE's compile unit (``c`` when unknown)."""
     top = die.cu.get_top_DIE()
+    producer = top.attributes.get("DW_AT_producer")
+    if producer is not None and isinstance(producer.value, bytes) and producer.value.lower().startswith(b"zig "):
+        return LANG_ZIG  # Zig says DW_LANG_C99
     language = top.attributes.get("DW_AT_language")
     if language is not None and language.value in _LANGUAGES:
         return _LANGUAGES[language.value]
-    producer = top.attributes.get("DW_AT_producer")
-    if producer is not None and b"zig" in producer.value.lower():
-        return LANG_ZIG
     return LANG_C
 
 

@@ -9,7 +9,6 @@ computed when the client expands it, through the integer references a
 from __future__ import annotations
 
 import itertools
-
 import math
 import struct
 from collections.abc import Callable, Sequence
@@ -31,7 +30,9 @@ from adapters.source.locations import (
 from adapters.source.model import Variable
 from adapters.source.types import (
     ATE_UTF,
+    LANG_CPP,
     LANG_RUST,
+    LANG_ZIG,
     ArrayType,
     BaseType,
     CompositeType,
@@ -42,15 +43,17 @@ from adapters.source.types import (
     SubArrayType,
     Type,
     UnknownType,
+    Variant,
     VoidType,
 )
 from adapters.wasm.debuggee import DebuggeeError
 
 SUMMARY_ELEMENTS = 10  # array elements shown in a one-line summary
-SUMMARY_LENGTH = 160
-SUMMARY_DEPTH = 3  # nesting levels spelled out in a summary before "{...}"  # characters before a summary is cut with "..."
+SUMMARY_LENGTH = 160  # characters before a summary is cut with "..."
+SUMMARY_DEPTH = 3  # nesting levels spelled out in a summary before "{...}"
 STRING_LIMIT = 512  # bytes of a C string read for a summary
 STRING_CHUNK = 64
+SEQUENCE_LIMIT = 100_000  # elements of a Vec/slice offered as children
 
 
 class AssignError(ValueError):
@@ -241,12 +244,14 @@ class ValueRenderer:
                     )
                 )
         elif isinstance(stripped, CompositeType):
-            rust = self._rust_children(result, value, stripped, path)
-            if not rust:
-                members = self._visible_members(value, stripped, path)
-                if members:
-                    result.named_children = len(members)
-                    result.reference = self.registry.register(ValueChildren(self, lambda: members))
+            view = self._view(value, stripped, path)
+            if view is not None:
+                self._view_children(result, view, path)
+                return
+            members = self._visible_members(value, stripped, path)
+            if members:
+                result.named_children = len(members)
+                result.reference = self.registry.register(ValueChildren(self, lambda: members))
 
     def _visible_members(self, value: ValueObject, struct_type: CompositeType, path: str | None, arrow: bool = False) -> list[NamedValue]:
         children = []
@@ -268,7 +273,7 @@ class ValueRenderer:
         pointee = value.at(address, pointer.target)
         if not pointer.is_reference and not _is_reference_like(pointer):
             result.memory_reference = _hex_address(address)
-        if isinstance(target, CompositeType) and not self._is_rust_special(target):
+        if isinstance(target, CompositeType) and view_kind(target) is None:
             members = self._visible_members(pointee, target, path, arrow=not pointer.is_reference)
             result.named_children = len(members)
             result.reference = self.registry.register(ValueChildren(self, lambda: members))
@@ -302,9 +307,9 @@ class ValueRenderer:
         if isinstance(stripped, (ArrayType, SubArrayType)):
             return self._array_summary(value, stripped, fmt, depth)
         if isinstance(stripped, CompositeType):
-            rust = self._rust_summary(value, stripped, fmt, depth)
-            if rust is not None:
-                return rust
+            view = self._view(value, stripped, None)
+            if view is not None:
+                return self._view_summary(view, fmt, depth)
             if depth >= SUMMARY_DEPTH:
                 return "{...}"
             parts = []
@@ -383,106 +388,123 @@ class ValueRenderer:
             items.append("...")
         return "{" + ", ".join(items) + "}"
 
-    # -------------------------------------------------------------------- Rust
+    # ------------------------------------------------------- language views
 
-    def _is_rust_special(self, composite: CompositeType) -> bool:
-        return composite.language == LANG_RUST and (
-            _rust_kind(composite) is not None or composite.variant_part is not None
-        )
-
-    def _rust_summary(self, value: ValueObject, composite: CompositeType, fmt: Format, depth: int) -> str | None:
-        if composite.language != LANG_RUST:
+    def _view(self, value: ValueObject, composite: CompositeType, path: str | None) -> View | None:
+        """How a language shows this composite, when not as its raw members."""
+        kind = view_kind(composite)
+        if kind is None:
             return None
-        kind = _rust_kind(composite)
         if kind in ("str", "String"):
-            address, length = self._rust_buffer(value, composite)
-            if length == 0:
-                return '""'
-            data = value.context.read_memory(address, min(length, STRING_LIMIT))
-            return _quote(data, rust=True) + ("..." if length > STRING_LIMIT else "")
-        if kind in ("slice", "Vec"):
-            elements = self._rust_elements(value, composite)
-            shown = [self._summary(e.value, fmt, depth + 1) for e in elements[:SUMMARY_ELEMENTS]]
-            if len(elements) > SUMMARY_ELEMENTS:
-                shown.append("...")
-            prefix = "vec!" if kind == "Vec" else "&"
-            return f"{prefix}[{', '.join(shown)}]"
-        if composite.variant_part is not None:
-            chosen = self._rust_variant(value, composite)
-            if chosen is None:
-                return "<unknown variant>"
-            variant_value, variant_type = chosen
-            fields = [m for m in variant_type.members if not m.artificial]
-            name = variant_type.tag_name.rsplit("::", 1)[-1] if variant_type.tag_name else "?"
-            if not fields:
-                return name
-            inner = [self._summary(variant_value.member(m), fmt, depth + 1) for m in fields]
-            if all((m.name or "").startswith("__") for m in fields):
-                return f"{name}({', '.join(inner)})"
-            return f"{name} {{{', '.join(f'{m.name}: {text}' for m, text in zip(fields, inner))}}}"
-        return None
+            address, length = _buffer(value, composite)
+            return TextView(self._counted_string(value, address, length, rust=True))
+        if kind == "zig-string":
+            address, length = _buffer(value, composite)
+            return TextView(self._counted_string(value, address, length, rust=False))
+        if kind in ("Vec", "slice", "zig-slice", "std::vector"):
+            return self._sequence(value, composite, kind, path)
+        if kind == "variant":
+            return self._rust_variant(value, composite)
+        if kind == "tuple":
+            return FieldsView("", tuple(self._fields(value, composite.members, path)), positional=True)
+        if kind == "zig-optional":
+            present = self._integer(value.member(_member(composite, "some")), False, composite) != 0
+            return AliasView(value.member(_member(composite, "payload")) if present else None, "null")
+        # A Zig error union shows its error when it holds one, else its payload.
+        error = value.member(_member(composite, "error"))
+        chosen = error if self._integer(error, False, composite) != 0 else value.member(_member(composite, "payload"))
+        return AliasView(chosen, "")
 
-    def _rust_children(self, result: Variable, value: ValueObject, composite: CompositeType, path: str | None) -> bool:
-        if composite.language != LANG_RUST:
-            return False
-        kind = _rust_kind(composite)
-        if kind in ("str", "String"):
-            return True  # shown whole in the summary
-        if kind in ("slice", "Vec"):
-            elements = self._rust_elements(value, composite)
-            result.indexed_children = len(elements)
-            if elements:
-                result.reference = self.registry.register(IndexedChildren(self, len(elements), elements.__getitem__))
-            return True
-        if composite.variant_part is not None:
-            chosen = self._rust_variant(value, composite)
-            if chosen is not None:
-                variant_value, variant_type = chosen
-                members = self._visible_members(variant_value, variant_type, None)
-                if members:
-                    result.named_children = len(members)
-                    result.reference = self.registry.register(ValueChildren(self, lambda: members))
-            return True
-        return False
+    def _counted_string(self, value: ValueObject, address: int, length: int, rust: bool) -> str:
+        if length == 0:
+            return '""'
+        data = value.context.read_memory(address, min(length, STRING_LIMIT))
+        return _quote(data, rust=rust) + ("..." if length > STRING_LIMIT else "")
 
-    def _rust_buffer(self, value: ValueObject, composite: CompositeType) -> tuple[int, int]:
-        """(address, length) of a str/String/slice/Vec's elements."""
-        pointer_value, pointer = _find_pointer(value, composite)
-        length = _find_length(value, composite)
-        address = int.from_bytes(pointer_value.read(pointer.size), "little")
-        return address, length
-
-    def _rust_elements(self, value: ValueObject, composite: CompositeType) -> list[NamedValue]:
-        _, pointer = _find_pointer(value, composite)
-        address, length = self._rust_buffer(value, composite)
+    def _sequence(self, value: ValueObject, composite: CompositeType, kind: str, path: str | None) -> SequenceView:
+        if kind == "std::vector":
+            begin, end = (value.member(_member(composite, name)) for name in ("__begin_", "__end_"))
+            pointer = _member(composite, "__begin_").type.strip()
+            assert isinstance(pointer, PointerType)
+            address = self._pointer_value(begin, pointer)
+            size = pointer.target.size
+            count = (self._pointer_value(end, pointer) - address) // size if size else 0
+        else:
+            address, count = _buffer(value, composite)
+            pointer = _find_pointer(value, composite)[1]
+        count = max(0, min(count, SEQUENCE_LIMIT))
         element = pointer.target
         base = value.at(address, element)
-        return [NamedValue(f"[{i}]", base.element(element, i)) for i in range(min(length, 100_000))]
+        prefix, brackets = {"Vec": ("vec!", "[]"), "slice": ("&", "[]")}.get(kind, ("", "{}"))
+        return SequenceView(
+            prefix,
+            brackets,
+            count,
+            lambda i: NamedValue(f"[{i}]", base.element(element, i), f"{path}[{i}]" if path else None),
+        )
 
-    def _rust_variant(self, value: ValueObject, composite: CompositeType) -> tuple[ValueObject, CompositeType] | None:
+    def _fields(self, value: ValueObject, members: Sequence[Member], path: str | None) -> list[NamedValue]:
+        """Named children; Rust's positional fields ``__0``, ``__1`` are shown as ``0``, ``1``."""
+        return [
+            NamedValue(
+                (m.name or "?").removeprefix("__") if _is_positional(m) else m.name or "?",
+                value.member(m),
+                _member_path(path, m.name) if m.name else None,
+            )
+            for m in members
+            if not m.artificial
+        ]
+
+    def _rust_variant(self, value: ValueObject, composite: CompositeType) -> View:
         part = composite.variant_part
         assert part is not None
-        default = None
+        chosen: Variant | None = None
         if part.discriminant is None:
-            candidates = [v for v in part.variants]
-            chosen = candidates[0] if len(candidates) == 1 else None
+            chosen = part.variants[0] if len(part.variants) == 1 else None
         else:
             discriminant = part.discriminant
             raw = self._integer(value.member(discriminant), False, discriminant.type)
             mask = (1 << (8 * discriminant.type.size)) - 1
-            chosen = None
-            for variant in part.variants:
-                if variant.value is None:
-                    default = variant
-                elif variant.value & mask == raw:
-                    chosen = variant
-                    break
-            chosen = chosen or default
-        if chosen is None or not isinstance(chosen.member.type.strip(), CompositeType):
-            return None
-        variant_type = chosen.member.type.strip()
-        assert isinstance(variant_type, CompositeType)
-        return value.member(chosen.member), variant_type
+            default = next((v for v in part.variants if v.value is None), None)
+            chosen = next((v for v in part.variants if v.value is not None and v.value & mask == raw), default)
+        variant_type = chosen.member.type.strip() if chosen is not None else None
+        if chosen is None or not isinstance(variant_type, CompositeType):
+            return TextView("<unknown variant>")
+        name = variant_type.tag_name.rsplit("::", 1)[-1] if variant_type.tag_name else "?"
+        variant_value = value.member(chosen.member)
+        fields = [m for m in variant_type.members if not m.artificial]
+        positional = all(_is_positional(m) for m in fields)
+        return FieldsView(name, tuple(self._fields(variant_value, fields, None)), positional)
+
+    def _view_summary(self, view: View, fmt: Format, depth: int) -> str:
+        if isinstance(view, TextView):
+            return view.text
+        if isinstance(view, AliasView):
+            return self._summary(view.value, fmt, depth) if view.value is not None else view.text
+        if isinstance(view, SequenceView):
+            shown = min(view.count, SUMMARY_ELEMENTS)
+            items = [self._summary(view.element(i).value, fmt, depth + 1) for i in range(shown)]
+            if view.count > shown:
+                items.append("...")
+            return f"({view.count}) {view.prefix}{view.brackets[0]}{', '.join(items)}{view.brackets[1]}"
+        inner = [self._summary(field.value, fmt, depth + 1) for field in view.fields]
+        if view.positional:
+            return f"{view.label}({', '.join(inner)})" if inner or not view.label else view.label
+        if not inner:
+            return view.label
+        pairs = ", ".join(f"{field.name}: {text}" for field, text in zip(view.fields, inner))
+        return f"{view.label} {{{pairs}}}"
+
+    def _view_children(self, result: Variable, view: View, path: str | None) -> None:
+        if isinstance(view, AliasView) and view.value is not None:
+            self._add_children(result, view.value, path)
+        elif isinstance(view, SequenceView) and view.count:
+            result.indexed_children = view.count
+            result.reference = self.registry.register(IndexedChildren(self, view.count, view.element))
+        elif isinstance(view, FieldsView) and view.fields:
+            fields = list(view.fields)
+            result.named_children = len(fields)
+            result.reference = self.registry.register(ValueChildren(self, lambda: fields))
 
     # ------------------------------------------------------------------ writes
 
@@ -540,17 +562,94 @@ def _is_reference_like(pointer: PointerType) -> bool:
     return name.startswith(("&", "alloc::boxed::Box<"))
 
 
-def _rust_kind(composite: CompositeType) -> str | None:
+@dataclass(frozen=True)
+class TextView:
+    """Shown as this text, without children (strings)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SequenceView:
+    """``count`` elements behind a pointer: Rust ``Vec``/slices, Zig slices, ``std::vector``."""
+
+    prefix: str
+    brackets: str
+    count: int
+    element: Callable[[int], NamedValue]
+
+
+@dataclass(frozen=True)
+class AliasView:
+    """Shown as another value (a Zig optional's or error union's payload), or ``text`` if none."""
+
+    value: ValueObject | None
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldsView:
+    """Chosen fields under a label: a Rust enum variant (``Some(3)``) or tuple (``(1, 2)``)."""
+
+    label: str
+    fields: tuple[NamedValue, ...]
+    positional: bool
+
+
+View = TextView | SequenceView | AliasView | FieldsView
+
+
+def view_kind(composite: CompositeType) -> str | None:
+    """Which language view applies to a composite type, judged by its name and members."""
     name = composite.tag_name or ""
-    if name == "&str" or name == "&mut str":
-        return "str"
-    if name.startswith(("&[", "&mut [")):
-        return "slice"
-    if name == "alloc::string::String":
-        return "String"
-    if name.startswith("alloc::vec::Vec<"):
-        return "Vec"
+    names = {member.name for member in composite.members}
+    if composite.language == LANG_RUST:
+        if name in ("&str", "&mut str"):
+            return "str"
+        if name.startswith(("&[", "&mut [")):
+            return "slice"
+        if name == "alloc::string::String":
+            return "String"
+        if name.startswith("alloc::vec::Vec<"):
+            return "Vec"
+        if composite.variant_part is not None:
+            return "variant"
+        if name.startswith("(") and composite.members and all(_is_positional(m) for m in composite.members):
+            return "tuple"
+    elif composite.language == LANG_ZIG:
+        if name.startswith("[") and names == {"ptr", "len"}:
+            pointer = _member(composite, "ptr").type.strip()
+            return "zig-string" if isinstance(pointer, PointerType) and _is_byte(pointer.target) else "zig-slice"
+        if name.startswith("?") and names == {"payload", "some"}:
+            return "zig-optional"
+        if "!" in name and names == {"error", "payload"}:
+            return "zig-error-union"
+    elif composite.language == LANG_CPP and name.startswith("std::__1::vector<") and {"__begin_", "__end_"} <= names:
+        return "std::vector"
     return None
+
+
+def _is_positional(member: Member) -> bool:
+    return bool(member.name) and member.name.startswith("__") and member.name[2:].isdigit()
+
+
+def _is_byte(value_type: Type) -> bool:
+    stripped = value_type.strip()
+    return isinstance(stripped, BaseType) and stripped.size == 1 and stripped.name in ("u8", "i8", "char")
+
+
+def _member(composite: CompositeType, name: str) -> Member:
+    for member in composite.members:
+        if member.name == name:
+            return member
+    raise LocationUnavailable(f"no member {name} in {composite.name}")
+
+
+def _buffer(value: ValueObject, composite: CompositeType) -> tuple[int, int]:
+    """(address, length) of a str/String/slice/Vec's elements."""
+    pointer_value, pointer = _find_pointer(value, composite)
+    address = int.from_bytes(pointer_value.read(pointer.size), "little")
+    return address, _find_length(value, composite)
 
 
 def _find_pointer(value: ValueObject, composite: CompositeType) -> tuple[ValueObject, PointerType]:
