@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import struct
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from build import build_all  # examples/build.py: tests/conftest.py puts it on sys.path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,10 +35,6 @@ from adapters.source.symbols import ModuleSymbols
 from adapters.wasm.agent.guest import conditions as engine
 from adapters.wasm.agent_backend import AgentDebuggee, LaunchOptions, launch
 from adapters.wasm.debuggee import Breakpoint, DebuggeeError, StopReason
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "examples"))
-from build import build_all
 
 WAIT = 60.0
 CALLS = 10  # visit(i, ...) runs for i = 0..9
