@@ -13,7 +13,7 @@ import struct
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from adapters.wasm.binary import FunctionBody, WasmModule
@@ -84,7 +84,7 @@ _ACCESS_WIDTH = re.compile(r"(?:load|store|rmw|wait)(\d+)(?:x(\d+))?")
 _TYPE_WIDTH = {"i32": 4, "f32": 4, "i64": 8, "f64": 8, "v128": 16, "memory": 4}
 
 
-@lru_cache(maxsize=None)
+@cache
 def natural_alignment(mnemonic: str) -> int:
     """The bytes a memory instruction accesses, which WAT assumes as its alignment."""
     width = _ACCESS_WIDTH.search(mnemonic)
@@ -310,4 +310,3 @@ def disassemble(module: WasmModule, pc: int, instruction_offset: int, count: int
         rows.append(cursor.row_here())
         cursor.move(1)
     return rows
-

@@ -83,11 +83,12 @@ class OpcodeInfo:
     operands: tuple[Operand, ...]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True)  # not frozen: freezing would cost the decoder a third of its speed
 class Instruction:
     """One decoded instruction. ``immediates`` holds one decoded value per operand of the
-    opcode, in binary order. An undecodable byte becomes an instruction with mnemonic
-    ``invalid`` and a reason in ``error`` (only from ``decode_lenient``)."""
+    opcode, in binary order. A byte that starts no valid instruction becomes a one-byte
+    instruction with mnemonic ``invalid``, its byte as ``opcode`` and the reason in ``error``
+    (only from ``decode_lenient``); it is no call, branch or return."""
 
     pc: int
     length: int
@@ -106,31 +107,34 @@ class Instruction:
 
     @property
     def operands(self) -> tuple[Operand, ...]:
-        info = opcode_info(self.opcode)
-        return info.operands if info and self.is_valid else ()
+        info = opcode_info(self.opcode) if self.is_valid else None
+        return info.operands if info else ()
 
     @property
     def call_target(self) -> int | None:
         """The called function's index for ``call`` and ``return_call``."""
-        return self.immediates[0] if self.opcode in _DIRECT_CALLS else None
+        return self.immediates[0] if self._is_one_of(_DIRECT_CALLS) else None
 
     @property
     def is_call(self) -> bool:
-        return self.opcode in _DIRECT_CALLS or self.opcode in _INDIRECT_CALLS
+        return self._is_one_of(_DIRECT_CALLS) or self._is_one_of(_INDIRECT_CALLS)
 
     @property
     def is_indirect_call(self) -> bool:
-        return self.opcode in _INDIRECT_CALLS
+        return self._is_one_of(_INDIRECT_CALLS)
 
     @property
     def is_return(self) -> bool:
         """Leaves the current frame: ``return`` and the tail calls."""
-        return self.opcode in _RETURNS
+        return self._is_one_of(_RETURNS)
 
     @property
     def is_branch(self) -> bool:
         """Transfers control to a label: the ``br`` family."""
-        return self.opcode in _BRANCHES
+        return self._is_one_of(_BRANCHES)
+
+    def _is_one_of(self, opcodes: frozenset[Opcode]) -> bool:
+        return self.opcode in opcodes and self.is_valid
 
 
 MNEMONIC_INVALID = "invalid"
@@ -283,9 +287,7 @@ _define_run(
 )
 _define((0xFD, 12), "v128.const", O.V128)
 _define((0xFD, 13), "i8x16.shuffle", O.SHUFFLE)
-_define_run(
-    14, "i8x16.swizzle i8x16.splat i16x8.splat i32x4.splat i64x2.splat f32x4.splat f64x2.splat", prefix=0xFD
-)
+_define_run(14, "i8x16.swizzle i8x16.splat i16x8.splat i32x4.splat i64x2.splat f32x4.splat f64x2.splat", prefix=0xFD)
 _define_run(
     21,
     """i8x16.extract_lane_s i8x16.extract_lane_u i8x16.replace_lane
@@ -649,9 +651,7 @@ _READERS: dict[Operand, Callable[[bytes, int, int], tuple[Any, int]]] = {
 assert set(_READERS) == set(Operand), "every operand kind needs a reader"
 
 # Per opcode, the readers of its operands, resolved once (the decoder's hot path).
-_SINGLE_READERS = [
-    tuple(_READERS[operand] for operand in info.operands) if info else () for info in _SINGLE
-]
+_SINGLE_READERS = [tuple(_READERS[operand] for operand in info.operands) if info else () for info in _SINGLE]
 _PREFIXED_READERS = {
     prefix: {sub: tuple(_READERS[operand] for operand in info.operands) for sub, info in table.items()}
     for prefix, table in _PREFIXED.items()

@@ -4,6 +4,7 @@ instructions, and the DAP ``disassemble`` listing around a PC."""
 from __future__ import annotations
 
 import struct
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -114,10 +115,22 @@ def test_instruction_text(wat, text):
 
 
 def test_natural_alignment_of_memory_instructions():
-    expected = {"i32.load": 4, "i64.store": 8, "f64.load": 8, "i32.load16_s": 2, "i64.store32": 4,
-                "v128.load": 16, "v128.load8x8_s": 8, "v128.load16_splat": 2, "v128.load64_zero": 8,
-                "v128.store8_lane": 1, "i64.atomic.rmw.add": 8, "i32.atomic.rmw8.cmpxchg_u": 1,
-                "memory.atomic.notify": 4, "memory.atomic.wait64": 8}
+    expected = {
+        "i32.load": 4,
+        "i64.store": 8,
+        "f64.load": 8,
+        "i32.load16_s": 2,
+        "i64.store32": 4,
+        "v128.load": 16,
+        "v128.load8x8_s": 8,
+        "v128.load16_splat": 2,
+        "v128.load64_zero": 8,
+        "v128.store8_lane": 1,
+        "i64.atomic.rmw.add": 8,
+        "i32.atomic.rmw8.cmpxchg_u": 1,
+        "memory.atomic.notify": 4,
+        "memory.atomic.wait64": 8,
+    }
     assert {mnemonic: natural_alignment(mnemonic) for mnemonic in expected} == expected
 
 
@@ -149,8 +162,12 @@ def test_calls_name_their_functions_when_a_module_is_given():
 def test_calls_in_compiled_c_name_their_callee(fixtures):
     module = parse_module(fixtures["basics"].read_bytes())
     printf = next(index for index, name in module.function_names.items() if name == "printf")
-    calls = [i for body in module.functions for i in decode(module.data, body.locals_end, body.end)
-             if i.call_target == printf]
+    calls = [
+        i
+        for body in module.functions
+        for i in decode(module.data, body.locals_end, body.end)
+        if i.call_target == printf
+    ]
     assert calls
     assert {render(call, module) for call in calls} == {f"call {printf} <printf>"}
 
@@ -208,14 +225,21 @@ def test_disassemble_matches_the_listing_around_a_pc(program):
     for anchor, row in enumerate(listing):
         for offset in range(-anchor, len(listing) - anchor):
             count = min(4, len(listing) - anchor - offset)
-            assert disassemble(program, row.address, offset, count) == listing[anchor + offset : anchor + offset + count]
+            assert (
+                disassemble(program, row.address, offset, count) == listing[anchor + offset : anchor + offset + count]
+            )
 
 
 def test_disassemble_crosses_function_boundaries_backwards(program):
     second = program.functions[1]
     rows = disassemble(program, second.locals_end + 2, -4, 6)  # the PC of `call $first`
     assert [row.text for row in rows] == [
-        "i32.const 2", "i32.mul", "end", "i32.const 3", "call 0 <first>", "drop",
+        "i32.const 2",
+        "i32.mul",
+        "end",
+        "i32.const 3",
+        "call 0 <first>",
+        "drop",
     ]
     assert [row.symbol for row in rows] == ["first"] * 3 + ["second"] * 3
 
@@ -244,7 +268,7 @@ def test_rows_outside_the_code_are_invalid_placeholders(program):
 
 
 @pytest.mark.parametrize("pc", [0, 10, 10**9])
-@pytest.mark.parametrize("offset", [-10**6, -20, 0, 7, 10**6])
+@pytest.mark.parametrize("offset", [-(10**6), -20, 0, 7, 10**6])
 def test_the_count_is_always_honoured(program, pc, offset):
     rows = disassemble(program, pc, offset, 25)
     assert len(rows) == 25
@@ -295,7 +319,7 @@ def test_disassembling_arbitrary_code_never_fails_and_tiles_the_body(program, co
     rows = disassemble(module, module_body.locals_end + anchor, offset, 40)
     assert len(rows) == 40
     in_body = [row for row in rows if row.function_index == module_body.index]
-    for previous, following in zip(in_body, in_body[1:]):
+    for previous, following in pairwise(in_body):
         assert following.address == previous.address + len(previous.instruction_bytes.split())
     listing = function_listing(module, module_body)
     assert sum(len(row.instruction_bytes.split()) for row in listing) == module_body.end - module_body.locals_end
