@@ -2,8 +2,8 @@
 
 Covers the core instruction set of Wasm 3.0 and the proposals Wasmtime runs: bulk memory and
 saturating truncation (0xFC), SIMD and relaxed SIMD (0xFD), threads (0xFE), reference types,
-typed function references, GC (0xFB), tail calls, multi-memory, memory64 and exception
-handling (both ``try_table`` and the legacy ``try``/``catch``/``delegate``).
+typed function references, GC (0xFB), tail calls, multi-memory, memory64, wide arithmetic
+and exception handling (both ``try_table`` and the legacy ``try``/``catch``/``delegate``).
 
 PCs are file offsets into the module's bytes, as everywhere in layer 1.
 """
@@ -275,6 +275,7 @@ _define((0xFC, 12), "table.init", O.ELEM, O.TABLE)
 _define((0xFC, 13), "elem.drop", O.ELEM)
 _define((0xFC, 14), "table.copy", O.TABLE, O.TABLE)
 _define_run(15, "table.grow table.size table.fill", O.TABLE, prefix=0xFC)
+_define_run(19, "i64.add128 i64.sub128 i64.mul_wide_s i64.mul_wide_u", prefix=0xFC)  # wide arithmetic
 
 # 0xFD: SIMD
 _define_run(
