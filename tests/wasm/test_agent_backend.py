@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.wasm.agent.guest.conditions import evaluate
+from adapters.wasm.agent.guest.conditions import ConditionError, evaluate
 from adapters.wasm.debuggee import Breakpoint, DebuggeeError, StopReason
 from adapters.wasm.values import WasmValue
 from tests.wasm.wat_programs import ADD, DIVIDE_BY_ZERO, ENDLESS, LOOP, find_code, write_wat
@@ -208,6 +208,10 @@ def test_condition_evaluator_follows_c_integer_semantics():
     assert evaluate([["local", 0], ["local", 1], ["div"]], Frame()) == -3  # truncates toward zero
     assert evaluate([["local", 0], ["local", 1], ["rem"]], Frame()) == -1
     assert evaluate([["const", 0xFFFFFFFF], ["wrap", 32, True]], Frame()) == -1
+    assert evaluate([["const", 1], ["const", 40], ["shl"]], Frame()) == 1 << 40
+    for hostile in ([["const", 1], ["const", 10**9], ["shl"]], [["const", float("nan")], ["wrap", 32, True]]):
+        with pytest.raises(ConditionError):
+            evaluate(hostile, Frame())
 
 
 def compile_c(source: Path, output: Path) -> None:

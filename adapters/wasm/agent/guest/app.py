@@ -352,7 +352,7 @@ class Agent:
             try:
                 if breakpoint.condition is not None and not conditions.evaluate(breakpoint.condition, frame):
                     continue
-            except (conditions.ConditionError, IndexError, Err) as error:
+            except (conditions.ConditionError, IndexError, TypeError, ValueError, OverflowError, Err) as error:
                 errors.append({"id": breakpoint.id, "message": str(error) or type(error).__name__})
             breakpoint.hits += 1
             if conditions.hit_condition_met(breakpoint.hit_condition, breakpoint.hits):

@@ -25,8 +25,6 @@ BINARY = {
     "band": lambda a, b: a & b,
     "bor": lambda a, b: a | b,
     "bxor": lambda a, b: a ^ b,
-    "shl": lambda a, b: a << b,
-    "shr": lambda a, b: a >> b,
     "eq": lambda a, b: int(a == b),
     "ne": lambda a, b: int(a != b),
     "lt": lambda a, b: int(a < b),
@@ -44,6 +42,13 @@ UNARY = {
 }
 
 FLOAT_FORMATS = {4: "<f", 8: "<d"}
+MAX_SHIFT = 64  # conditions work on at most 64-bit integers
+
+
+def shift(a, b, left: bool):
+    if not 0 <= b <= MAX_SHIFT:
+        raise ConditionError("shift count " + str(b) + " out of range")
+    return a << b if left else a >> b
 
 
 class ConditionError(Exception):
@@ -87,7 +92,14 @@ def evaluate(program, frame) -> object:
             else:
                 stack.append(int.from_bytes(raw, "little", signed=signed))
         elif name == "wrap":
-            stack.append(wrap(int(stack.pop()), op[1], op[2]))
+            value = stack.pop()
+            if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+                raise ConditionError("cannot convert " + str(value) + " to an integer")
+            stack.append(wrap(int(value), op[1], op[2]))
+        elif name in ("shl", "shr"):
+            b = stack.pop()
+            a = stack.pop()
+            stack.append(shift(int(a), int(b), name == "shl"))
         elif name in ("div", "rem"):
             b = stack.pop()
             a = stack.pop()
