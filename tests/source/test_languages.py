@@ -53,12 +53,12 @@ def _render(debugger: SourceDebugger, variable: Variable, depth: int) -> Shown:
     return shown
 
 
-def run_to_markers(module: Path, source: Path) -> dict[str, Stop]:
-    """Marker name -> what was shown when the program stopped there (first hit only)."""
+def run_to_markers(module: Path, source: Path) -> dict[str, list[Stop]]:
+    """Marker name -> what was shown at each stop there, in order (the program runs to its end)."""
     lines = marker_lines(source)
     names = {line: name for name, line in lines.items()}
     debugger = SourceDebugger.launch(LaunchOptions(module))
-    stops: dict[str, Stop] = {}
+    stops: dict[str, list[Stop]] = {}
     try:
         results = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line) for line in lines.values()])
         assert all(result.verified for result in results), [result.message for result in results]
@@ -72,7 +72,7 @@ def run_to_markers(module: Path, source: Path) -> dict[str, Stop]:
                 if scope.name in ("Arguments", "Locals"):
                     for variable in debugger.variables(scope.reference):
                         variables[variable.name] = _render(debugger, variable, 2)
-            stops.setdefault(name, Stop([frame.name for frame in frames], variables))
+            stops.setdefault(name, []).append(Stop([frame.name for frame in frames], variables))
         assert stop.kind is StopKind.EXITED
     finally:
         debugger.close()
@@ -80,20 +80,24 @@ def run_to_markers(module: Path, source: Path) -> dict[str, Stop]:
     return stops
 
 
+def first_stops(stops: dict[str, list[Stop]]) -> dict[str, Stop]:
+    return {name: hits[0] for name, hits in stops.items()}
+
+
 @pytest.fixture(scope="module")
 def rust(fixtures) -> dict[str, Stop]:
     assert "rust_values" in fixtures, "rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)"
-    return run_to_markers(fixtures["rust_values"], LANG / "rust_values.rs")
+    return first_stops(run_to_markers(fixtures["rust_values"], LANG / "rust_values.rs"))
 
 
 @pytest.fixture(scope="module")
 def cpp(fixtures) -> dict[str, Stop]:
-    return run_to_markers(fixtures["cpp_values"], LANG / "cpp_values.cpp")
+    return first_stops(run_to_markers(fixtures["cpp_values"], LANG / "cpp_values.cpp"))
 
 
 @pytest.fixture(scope="module")
 def zig(fixtures) -> dict[str, Stop]:
-    return run_to_markers(fixtures["zig_values"], LANG / "zig_values.zig")
+    return first_stops(run_to_markers(fixtures["zig_values"], LANG / "zig_values.zig"))
 
 
 # ------------------------------------------------------------------------- Rust
