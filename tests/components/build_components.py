@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Build the component test fixtures from ``sources/`` into ``sources/build/``.
+
+- ``greet.component.wasm``: ``greet.c`` compiled for wasm32-wasi (by ``examples/build.py``),
+  made a WASI command component by ``jco new --wasi-command``, which adds the
+  wasi_snapshot_preview1 adapter and wit-component's shim modules.
+- ``twice.wasm``: ``twice.wat``, a component instantiating one core module twice. The
+  text format cannot embed a compiled module, so the template's placeholder core modules
+  are replaced, byte for byte, by ``scale.wasm`` and ``twice.wasm`` compiled from C.
+
+jco comes from npm (``npm ci`` in this directory, run here when needed). Outputs are
+rebuilt only when an input is newer. Usage: ``python tests/components/build_components.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SOURCES = HERE / "sources"
+BUILD = SOURCES / "build"
+JCO = HERE / "node_modules" / ".bin" / "jco"
+SECTION_CORE_MODULE = 1
+C_SOURCES = ("greet.c", "scale.c", "twice.c")
+
+sys.path.insert(0, str(REPO / "examples"))
+sys.path.insert(0, str(REPO))
+from build import BuildError, build_all  # noqa: E402 - examples/build.py is a script
+
+from adapters.wasm.binary import Reader  # noqa: E402
+
+
+def install_jco() -> None:
+    if JCO.exists():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BuildError("npm is needed to install jco for the component fixtures (apt-get install npm)")
+    _run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE)
+
+
+def _run(command: list[str], cwd: Path = HERE) -> None:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise BuildError(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}")
+
+
+def _up_to_date(output: Path, *inputs: Path) -> bool:
+    if not output.exists():
+        return False
+    built = output.stat().st_mtime
+    return all(path.stat().st_mtime <= built for path in (*inputs, Path(__file__)))
+
+
+def _uleb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def replace_core_modules(component: bytes, modules: list[bytes]) -> bytes:
+    """The component with its top-level core module sections' contents replaced, in order."""
+    remaining = list(modules)
+    reader = Reader(component, 8)
+    out = bytearray(component[:8])
+    while not reader.at_end():
+        section_id = reader.byte()
+        payload = reader.bytes(reader.u32())
+        if section_id == SECTION_CORE_MODULE:
+            if not remaining:
+                raise BuildError("the template has more core modules than were given")
+            payload = remaining.pop(0)
+        out += bytes([section_id]) + _uleb(len(payload)) + payload
+    if remaining:
+        raise BuildError(f"the template has {len(modules) - len(remaining)} core modules, not {len(modules)}")
+    return bytes(out)
+
+
+def build_components() -> dict[str, Path]:
+    """Name -> path of every fixture: the core modules and the components."""
+    built = build_all(SOURCES / name for name in C_SOURCES)
+    install_jco()
+    greet = BUILD / "greet.component.wasm"
+    if not _up_to_date(greet, built["greet"]):
+        _run([str(JCO), "new", str(built["greet"]), "--wasi-command", "-o", str(greet)])
+    built["greet.component"] = greet
+
+    twice = BUILD / "twice.component.wasm"
+    template = SOURCES / "twice.wat"
+    if not _up_to_date(twice, template, built["scale"], built["twice"]):
+        parsed = BUILD / "twice.template.wasm"
+        _run([str(JCO), "parse", str(template), "-o", str(parsed)])
+        modules = [built["scale"].read_bytes(), built["twice"].read_bytes()]
+        twice.write_bytes(replace_core_modules(parsed.read_bytes(), modules))
+        parsed.unlink()
+    built["twice.component"] = twice
+    return built
+
+
+def main() -> int:
+    try:
+        built = build_components()
+    except BuildError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for name, path in sorted(built.items()):
+        print(f"{name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
