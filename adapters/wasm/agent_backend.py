@@ -26,6 +26,7 @@ from pathlib import Path
 from adapters.wasm.agent.build import agent_path
 from adapters.wasm.agent.guest import wire
 from adapters.wasm.binary import WasmModule, parse_module
+from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
     Breakpoint,
     Capabilities,
@@ -47,6 +48,12 @@ OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | cons
 CONNECT_TIMEOUT = 120.0  # the first run compiles the 18 MB agent (~8 s; much more on a loaded machine)
 REPLY_TIMEOUT = 60.0
 _CONNECTION_LOST = object()
+# Wasmtime refuses a .cwasm whose compile settings differ from the debugger's (guest debugging
+# and epoch interruption are on under `-D debugger=`): say how to compile one that fits.
+PRECOMPILED_FOR_DEBUGGING = (
+    "To debug a precompiled program, compile it with guest debugging and epoch interruption: "
+    "wasmtime compile -D guest-debug=y -W epoch-interruption=y PROGRAM.wasm -o PROGRAM.cwasm"
+)
 
 
 @dataclass
@@ -60,6 +67,9 @@ class LaunchOptions:
     wasmtime: str | None = None
     wasmtime_args: Sequence[str] = ()  # e.g. -W / -S options, passed through
     allow_precompiled: bool = False
+    # The .wasm the program was built as (e.g. the source of a precompiled .cwasm): module
+    # names come from it, and a module that differs from it is reported as stale.
+    module_file: Path | None = None
 
 
 def _die_with_parent() -> None:
@@ -102,12 +112,18 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
             stdin.close()
     try:
         connection = _accept(listener, process)
+    except DebuggeeError as error:
+        _kill_group(process)
+        if kind == "precompiled" and "compiled without" in str(error):
+            raise DebuggeeError(f"{error}\n{PRECOMPILED_FOR_DEBUGGING}") from error
+        raise
     except BaseException:
         _kill_group(process)
         raise
     finally:
         listener.close()
-    return AgentDebuggee(process, connection, options.program, on_output)
+    artifact = Artifact(options.program, options.module_file)
+    return AgentDebuggee(process, connection, options.program, on_output, artifact)
 
 
 def _accept(listener: socket.socket, process: subprocess.Popen) -> socket.socket:
@@ -175,10 +191,11 @@ class AgentDebuggee(Debuggee):
         connection: socket.socket,
         program: Path,
         on_output: OutputCallback | None,
+        artifact: Artifact | None = None,
     ) -> None:
         self.process = process
         self._socket = connection
-        self._program = program
+        self._artifact = artifact or Artifact(program)
         self._on_output = on_output or (lambda category, text: None)
         self._send_lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
@@ -275,13 +292,9 @@ class AgentDebuggee(Debuggee):
     def _name_modules(self) -> dict[int, Module]:
         for module in self._modules.values():
             if not module.name:
-                parsed = self.parsed_module(module.id)
-                if parsed.module_name:
-                    module.name = parsed.module_name
-                elif len(self._modules) == 1:
-                    module.name = self._program.name
-                else:
-                    module.name = f"{self._program.stem}#module{module.id}"
+                own_name = self.parsed_module(module.id).module_name
+                only = len(self._modules) == 1
+                module.name = self._artifact.module_name(module.bytecode(), own_name, module.id, only)
         return self._modules
 
     def _fetch_bytecode(self, module_id: int) -> bytes:
