@@ -9,6 +9,7 @@ whenever the program resumes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 import threading
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.agent_backend import launch as launch_agent
+from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import Debuggee, DebuggeeError, Frame, StopEvent, StopReason
 from adapters.wasm.disassembly import disassemble
 
@@ -45,6 +47,42 @@ ModuleCallback = Callable[[ModuleInfo], None]
 
 ENTRY_FUNCTIONS = ("main", "__main_argc_argv", "__original_main", "_start")
 ABORT_FUNCTIONS = ("abort", "__rust_start_panic", "rust_panic", "panic_abort", "__builtin_trap")
+Result = TypeVar("Result")
+
+
+class _PausedWork:
+    """Work a caller wants done while the engine is paused (see ``SourceDebugger.run_paused``)."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._work = work
+        self.done = threading.Event()
+        self.result: object = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self._work()
+        except BaseException as error:  # noqa: BLE001 - raised again in the thread that asked
+            self.error = error
+        self.done.set()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+
+class _RunView:
+    """The debuggee as a stepping plan sees it: its ``wait`` does work asked for meanwhile
+    (``run_paused``) and lets the engine carry on, so the plan never sees that interruption."""
+
+    def __init__(self, debugger: SourceDebugger) -> None:
+        self._debugger = debugger
+
+    def frames(self) -> list[Frame]:
+        return self._debugger.debuggee.frames()
+
+    def wait(self) -> StopEvent:
+        return self._debugger._wait()
 
 
 class SourceDebugger:
@@ -55,8 +93,11 @@ class SourceDebugger:
         path_mappings: Sequence[tuple[str, str]] = (),
         on_output: OutputCallback | None = None,
         on_module: ModuleCallback | None = None,
+        artifact: Artifact | None = None,
     ) -> None:
         self.debuggee = debuggee
+        self._artifact = artifact  # the launched files, to tell stale debug info
+        self._stale: dict[int, str] = {}  # module id -> why its debug info may be wrong
         self._path_mappings = tuple(path_mappings)
         self._on_output = on_output or (lambda category, text: None)
         self._on_module = on_module or (lambda info: None)
@@ -64,10 +105,12 @@ class SourceDebugger:
         self.breakpoints = BreakpointTable(debuggee)
         self._temporary = TemporaryBreakpoints(debuggee)
         self.code = SymbolCodeMap(self)
-        self._planner = StepPlanner(debuggee, self.code, self._temporary, self._resume_engine)
+        self._planner = StepPlanner(_RunView(self), self.code, self._temporary, self._resume_engine)  # type: ignore[arg-type]
         self._run_lock = threading.Lock()
         self._in_run = False  # from a user's resume/step until its stop is reported
         self._pause_requested = False
+        self._paused_work: list[_PausedWork] = []
+        self._last_resume_step = False
         self.running = threading.Event()  # set while the engine runs a user's resume or step
         self._exception_filters: set[str] = set()
         self._frames: list[SourceFrame] | None = None
@@ -99,7 +142,10 @@ class SourceDebugger:
         else:
             debuggee = launch_agent(options, on_output)
         try:
-            return cls(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
+            artifact = Artifact(options.program, options.module_file)
+            return cls(
+                debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module, artifact=artifact
+            )
         except BaseException:
             debuggee.close()
             raise
@@ -127,12 +173,17 @@ class SourceDebugger:
             self.symbols[module.id] = symbols
             for warning in symbols.warnings:
                 self._on_output("console", f"{module.name}: {warning}\n")
+            stale = self._artifact and self._artifact.stale_reason(module.bytecode(), symbols.source_files())
+            if stale:
+                self._stale[module.id] = stale
+                self._on_output("console", f"{module.name}: stale debug info: {stale}; lines shown may be wrong\n")
             self._on_module(self._module_info(module.id))
 
     def _module_info(self, module_id: int) -> ModuleInfo:
         module = next(m for m in self.debuggee.modules() if m.id == module_id)
         symbols = self.symbols[module_id]
-        return ModuleInfo(module_id, module.name, symbols.status, tuple(symbols.warnings))
+        status = f"stale: {self._stale[module_id]} ({symbols.status})" if module_id in self._stale else symbols.status
+        return ModuleInfo(module_id, module.name, status, tuple(symbols.warnings))
 
     def modules(self) -> list[ModuleInfo]:
         return [self._module_info(module_id) for module_id in self.symbols]
@@ -225,11 +276,46 @@ class SourceDebugger:
         with self._run_lock:
             if not self._in_run:
                 return
+            if not self._paused_work:  # otherwise the engine is being interrupted already
+                self._interrupt()
             self._pause_requested = True
-            try:
-                self.debuggee.interrupt()
-            except DebuggeeError:
-                pass  # the program has just ended; its exit is reported instead
+
+    def run_paused(self, work: Callable[[], Result]) -> Result:
+        """Do ``work`` with the engine paused (any thread). During a user's run the engine is
+        interrupted, ``work`` is done on the run's thread and the run carries on unseen: a step
+        stays the same step and no stop is reported. Outside a run ``work`` is done at once."""
+        with self._run_lock:
+            if not self._in_run:
+                return work()
+            job = _PausedWork(work)
+            if not self._paused_work and not self._pause_requested:
+                self._interrupt()
+            self._paused_work.append(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result  # type: ignore[return-value]
+
+    def _interrupt(self) -> None:
+        try:
+            self.debuggee.interrupt()
+        except DebuggeeError:
+            pass  # the program has just ended; its exit is reported instead
+
+    def _wait(self) -> StopEvent:
+        """The engine's next stop that is not an interruption for ``run_paused`` work."""
+        while True:
+            event = self.debuggee.wait()
+            with self._run_lock:
+                work, self._paused_work = self._paused_work, []
+                paused_by_user = self._pause_requested
+            for job in work:
+                job.run()
+            if work:
+                self._forget_stop()  # the work may have looked at frames mid-run
+            if event.reason is not StopReason.INTERRUPTED or paused_by_user or not work:
+                return event
+            self._resume_engine(self._last_resume_step)
 
     def _begin_run(self) -> None:
         with self._run_lock:
@@ -237,9 +323,10 @@ class SourceDebugger:
 
     def _resume_engine(self, step: bool = False) -> None:
         """Resume the engine; a pause asked for before it was running is sent again now."""
+        self._last_resume_step = step
         self.debuggee.resume(step=step)
         with self._run_lock:
-            if self._pause_requested:
+            if self._pause_requested or self._paused_work:
                 self.debuggee.interrupt()
         self.running.set()
 
@@ -247,7 +334,7 @@ class SourceDebugger:
         self._forget_stop()
         while True:
             self._resume_engine()
-            event = self.debuggee.wait()
+            event = self._wait()
             if entry and event.reason is StopReason.BREAKPOINT and not self.breakpoints.owners(event.breakpoint_ids):
                 self._temporary.clear()
                 return Stop(StopKind.ENTRY, description="Paused on entry")
@@ -326,6 +413,9 @@ class SourceDebugger:
         with self._run_lock:
             self._in_run = False
             self._pause_requested = False
+            for job in self._paused_work:  # asked for too late to interrupt the run
+                job.run()
+            self._paused_work = []
         self.running.clear()
         self._last_stop = stop
         return stop
@@ -456,7 +546,8 @@ class SourceDebugger:
         return self.expressions.evaluate(expression, frame_id or 1, context, hex)
 
     def completions(self, text: str, column: int, frame_id: int | None = None) -> list[str]:
-        return self.expressions.completions(text, column, frame_id or 1) if self.stack() else []
+        """Candidates for the word before ``column`` (1-based, like SourceLocation columns)."""
+        return self.expressions.completions(text, column - 1, frame_id or 1) if self.stack() else []
 
     def format_log_message(self, template: str) -> str:
         return self.expressions.format_log_message(template)
@@ -467,6 +558,10 @@ class SourceDebugger:
     # -- ending -----------------------------------------------------------------------
     def terminate(self) -> None:
         self.debuggee.kill()
+        with self._run_lock:
+            work, self._paused_work = self._paused_work, []
+        for job in work:
+            job.fail(DebuggeeError("the program was terminated"))
 
     def close(self) -> int | None:
         code = self.debuggee.close()
