@@ -90,5 +90,6 @@ class Expressions:
         except ExpressionError:
             return None  # the host evaluator reports the error when the breakpoint is hit
 
-    def completions(self, text: str, column: int, frame_id: int) -> list[str]:
-        return [candidate.label for candidate in complete(text, column, self._context(frame_id))]
+    def completions(self, text: str, cursor: int, frame_id: int) -> list[str]:
+        """``cursor`` is a 0-based offset into ``text``."""
+        return [candidate.label for candidate in complete(text, cursor, self._context(frame_id))]

@@ -257,6 +257,7 @@ def test_evaluate_and_set_variable(debug, markers):
     session = debug("basics", breakpoints={BASICS: [at(lines["sum_return"])]})
     session.debugger.resume()
     assert session.debugger.evaluate("total * 2 + limit").value == "35"
+    assert "total" in session.debugger.completions("1 + to", 7)  # column 7: just after "to"
     locals_scope = next(s for s in session.debugger.scopes(1) if s.name == "Locals")
     session.debugger.set_variable(locals_scope.reference, "total", "100")
     assert session.debugger.evaluate("total").value == "100"
