@@ -526,13 +526,23 @@ class SourceDebugger:
         if symbols is None or symbols.module is None:
             raise DebuggeeError(f"{reference} is not a code address of a loaded module")
         rows = disassemble(symbols.module, pc, instruction_offset, count)
+        names: dict[int, str | None] = {}  # function index -> its source-level (demangled) name
+
+        def symbol(row) -> str | None:
+            if not row.valid or row.function_index is None:
+                return row.symbol
+            if row.function_index not in names:
+                function = symbols.function_at(row.address)
+                names[row.function_index] = function.name if function is not None else row.symbol
+            return names[row.function_index]
+
         return [
             DisassembledInstruction(
                 row.address,
                 module_id,
                 row.text,
                 row.instruction_bytes,
-                row.symbol,
+                symbol(row),
                 symbols.location_at(row.address) if row.valid else None,
                 row.valid,
             )
@@ -544,6 +554,14 @@ class SourceDebugger:
         if not self.stack():
             raise DebuggeeError("no frame to evaluate in: the program has not stopped in Wasm code")
         return self.expressions.evaluate(expression, frame_id or 1, context, hex)
+
+    def set_expression(self, expression: str, value: str, frame_id: int | None = None) -> EvaluationResult:
+        """Assign ``value`` (an expression) to the lvalue ``expression``; the new value comes back."""
+        if not self.stack():
+            raise DebuggeeError("no frame to evaluate in: the program has not stopped in Wasm code")
+        self.expressions.evaluate(f"({expression}) = ({value})", frame_id or 1, "setExpression")
+        self.inspector.clear()  # rendered values and cached memory are stale now
+        return self.expressions.evaluate(expression, frame_id or 1, "watch")
 
     def completions(self, text: str, column: int, frame_id: int | None = None) -> list[str]:
         """Candidates for the word before ``column`` (1-based, like SourceLocation columns)."""

@@ -261,8 +261,9 @@ def test_evaluate_and_set_variable(debug, markers):
     locals_scope = next(s for s in session.debugger.scopes(1) if s.name == "Locals")
     session.debugger.set_variable(locals_scope.reference, "total", "100")
     assert session.debugger.evaluate("total").value == "100"
+    assert session.debugger.set_expression("total", "total + 1").value == "101"
     stop = session.debugger.resume()
-    assert stop.exit_code == (120 * 120 + 100) % 7  # the program used the new value
+    assert stop.exit_code == (120 * 120 + 101) % 7  # the program used the new value
 
 
 def test_pause_while_stopped_does_nothing(debug, markers):
