@@ -1,0 +1,170 @@
+"""Starting ``wasmtime run -g`` (or finding a stub a user started) and connecting to it.
+
+A launched Wasmtime runs in its own process group and gets SIGKILL if the adapter
+dies; ``kill``/``close`` end the whole group, so no process outlives the session.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import selectors
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from adapters.wasm.agent_backend import LaunchOptions, _die_with_parent, _kill_group
+from adapters.wasm.debuggee import DebuggeeError
+from adapters.wasm.gdbremote.connection import GdbConnection
+from adapters.wasm.gdbremote.debuggee import GdbRemoteDebuggee
+from adapters.wasm.program import check_program
+from adapters.wasm.wasmtime_cli import find_wasmtime
+
+OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | console, text)
+
+LISTEN_TIMEOUT = 60.0  # Wasmtime compiles the program before its stub listens
+EXIT_TIMEOUT = 30.0  # for Wasmtime to exit once the program has ended
+LAUNCH_ATTEMPTS = 3  # another process may take the chosen port before Wasmtime binds it
+LISTENING = "Debugger listening on"
+STUB_PREFIX = "Debugger: "
+
+
+def attach(host: str, port: int, on_output: OutputCallback | None = None) -> GdbRemoteDebuggee:
+    """Connect to a stub a user started with ``wasmtime run -g HOST:PORT``.
+
+    Wasmtime is not ours to stop: ``kill`` only disconnects, which aborts a running
+    program and lets a paused one run to its end.
+    """
+    report = on_output or (lambda category, text: None)
+    connection = GdbConnection.connect(host, port, lambda text: report("console", text))
+    try:
+        return GdbRemoteDebuggee(connection)
+    except BaseException:
+        connection.close()
+        raise
+
+
+def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> GdbRemoteDebuggee:
+    """Start the program under Wasmtime's gdbstub, paused before its first instruction."""
+    report = on_output or (lambda category, text: None)
+    kind = check_program(options.program, options.allow_precompiled)
+    wasmtime = find_wasmtime(options.wasmtime)
+    for attempt in range(LAUNCH_ATTEMPTS):
+        port = _free_port()
+        process = _start(options, [str(wasmtime.path), "run", "-g", f"127.0.0.1:{port}"], kind)
+        try:
+            _await_listening(process, report)
+            break
+        except DebuggeeError:
+            _kill_group(process)
+            if attempt + 1 == LAUNCH_ATTEMPTS or not _port_taken(port):
+                raise
+    launched = _Launched(process, report)
+    try:
+        connection = GdbConnection.connect("127.0.0.1", port, lambda text: report("console", text))
+        return GdbRemoteDebuggee(connection, options.program.name, launched.finish, launched.end(connection))
+    except BaseException:
+        _kill_group(process)
+        raise
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _start(options: LaunchOptions, command: list[str], kind: str) -> subprocess.Popen:
+    for spec in options.dirs:
+        command += ["--dir", spec]
+    for name, value in options.env.items():
+        command += ["--env", f"{name}={value}"]
+    if kind == "precompiled":
+        command.append("--allow-precompiled")
+    command += [*options.wasmtime_args, str(options.program), *options.args]
+    stdin = open(options.stdin, "rb") if options.stdin else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            command,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=options.cwd,
+            env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+    finally:
+        if stdin is not subprocess.DEVNULL:
+            stdin.close()
+
+
+def _await_listening(process: subprocess.Popen, report: OutputCallback) -> None:
+    """Read Wasmtime's stderr until its stub says it listens (its lines go to the console)."""
+    seen = ""
+    deadline = time.monotonic() + LISTEN_TIMEOUT
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while LISTENING not in seen or not seen.endswith("\n"):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise DebuggeeError(f"Wasmtime's gdbstub did not start listening within {LISTEN_TIMEOUT:.0f} s")
+            if not selector.select(timeout=remaining):
+                continue
+            chunk = os.read(process.stderr.fileno(), 65536)
+            if not chunk:
+                process.wait()
+                raise DebuggeeError(f"Wasmtime exited before its gdbstub listened: {seen.strip()}")
+            seen += chunk.decode(errors="replace")
+    report("console", seen)
+
+
+class _Launched:
+    """The Wasmtime process behind a launched session, and its output pumps."""
+
+    def __init__(self, process: subprocess.Popen, report: OutputCallback) -> None:
+        self.process = process
+        self._pumps = [
+            threading.Thread(target=_pump, args=(process.stdout, "stdout", report), daemon=True),
+            threading.Thread(target=_pump, args=(process.stderr, "stderr", report), daemon=True),
+        ]
+        for pump in self._pumps:
+            pump.start()
+
+    def finish(self, chosen: int | None) -> int | None:
+        """Wait for Wasmtime to exit (its exit code is the truth, whatever the program chose)."""
+        try:
+            self.process.wait(timeout=EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.process)
+        for pump in self._pumps:
+            pump.join(timeout=5)  # the program's output is all delivered before its exit
+        return self.process.returncode
+
+    def end(self, connection: GdbConnection) -> Callable[[], None]:
+        def end() -> None:
+            _kill_group(self.process)
+            connection.close()
+
+        return end
+
+
+def _pump(stream, category: str, report: OutputCallback) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    while chunk := os.read(stream.fileno(), 65536):
+        text = decoder.decode(chunk)
+        for line in text.splitlines(keepends=True):
+            report("console" if line.startswith(STUB_PREFIX) else category, line)
+    stream.close()
