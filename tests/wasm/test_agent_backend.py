@@ -217,3 +217,29 @@ def test_condition_evaluator_follows_c_integer_semantics():
 def compile_c(source: Path, output: Path) -> None:
     command = [sys.executable, "-m", "ziglang", "cc", "--target=wasm32-wasi", "-g", "-O0", "-fno-sanitize=undefined"]
     subprocess.run([*command, str(source), "-o", str(output)], check=True)
+
+
+def test_arguments_environment_directories_and_stdin_reach_the_program(start, tmp_path):
+    source = tmp_path / "io.c"
+    source.write_text(
+        "#include <stdio.h>\n#include <stdlib.h>\n"
+        "int main(int argc, char **argv) {\n"
+        "  char line[64] = {0}; fgets(line, sizeof line, stdin);\n"
+        '  FILE *f = fopen("/data/in.txt", "r"); char word[32] = {0}; if (f) fscanf(f, "%31s", word);\n'
+        '  printf("args=%d first=%s env=%s stdin=%s file=%s\\n", argc, argv[1], getenv("GREETING"), line, word);\n'
+        "  return argc;\n}\n"
+    )
+    program = tmp_path / "io.wasm"
+    compile_c(source, program)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "in.txt").write_text("preopened\n")
+    stdin = tmp_path / "stdin.txt"
+    stdin.write_text("typed")
+    debuggee, output = start(
+        program, args=("one", "two"), env={"GREETING": "hello"}, dirs=(f"{data}::/data",), stdin=stdin
+    )
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert (stop.reason, stop.exit_code) == (StopReason.EXITED, 3)
+    assert output.text("stdout") == "args=3 first=one env=hello stdin=typed file=preopened\n"
