@@ -162,7 +162,12 @@ class SourceDebugger:
     ) -> SourceDebugger:
         from adapters.wasm.gdbremote import attach
 
-        return cls(attach(host, port), path_mappings=path_mappings, on_output=on_output, on_module=on_module)
+        debuggee = attach(host, port, on_output)
+        try:
+            return cls(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
+        except BaseException:
+            debuggee.close()
+            raise
 
     # -- modules -----------------------------------------------------------------------
     def _load_modules(self) -> None:
@@ -355,6 +360,7 @@ class SourceDebugger:
 
     def _interpret(self, event: StopEvent, during_step: bool = False) -> Stop | None:
         """The user-visible stop for an engine stop, or None to carry on (logpoint, false condition)."""
+        self._forget_stop()  # a new stop: frames and values read before it are stale
         reason = event.reason
         if reason is StopReason.EXITED:
             self.exit_code = event.exit_code

@@ -37,10 +37,12 @@ class Session:
 def debug(fixtures) -> Iterator:
     sessions: list[SourceDebugger] = []
 
-    def _debug(name: str, *args: str, breakpoints: dict[str, list[BreakpointSpec]] | None = None) -> Session:
+    def _debug(
+        name: str, *args: str, breakpoints: dict[str, list[BreakpointSpec]] | None = None, backend: str = "agent"
+    ) -> Session:
         output: list[tuple[str, str]] = []
         debugger = SourceDebugger.launch(
-            LaunchOptions(fixtures[name], args=args), on_output=lambda c, t: output.append((c, t))
+            LaunchOptions(fixtures[name], args=args), backend=backend, on_output=lambda c, t: output.append((c, t))
         )
         sessions.append(debugger)
         for path, specs in (breakpoints or {}).items():
@@ -287,3 +289,27 @@ def test_disassembly_and_memory(debug, markers):
     assert address == int(reference, 16) and int.from_bytes(data, "little") == 15
     session.debugger.write_memory(reference, 0, (77).to_bytes(4, "little"))
     assert session.debugger.evaluate("total").value == "77"
+
+
+def test_condition_the_engine_cannot_evaluate_is_evaluated_on_the_host(debug, markers):
+    lines = markers("basics.c")
+    condition = "i == 3 && $local0 == limit"  # Wasm-level forms are never compiled for the engine
+    session = debug("basics", breakpoints={BASICS: [at(lines["loop_body"], condition=condition)]})
+    (breakpoint,) = session.debugger.breakpoints.user.values()
+    assert breakpoint.host_condition
+    assert session.debugger.resume().kind is StopKind.BREAKPOINT
+    assert session.debugger.evaluate("i").value == "3"
+    assert session.debugger.resume().kind is StopKind.EXITED
+
+
+def test_gdbstub_backend_breakpoints_conditions_steps_and_exit(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", backend="gdb", breakpoints={BASICS: [at(lines["loop_body"], condition="i == 3")]})
+    assert session.debugger.resume().kind is StopKind.BREAKPOINT
+    assert session.top() == ("sum_to", lines["loop_body"])
+    assert (session.debugger.evaluate("i").value, session.debugger.evaluate("total").value) == ("3", "3")
+    session.debugger.set_source_breakpoints(BASICS, [])
+    session.debugger.step("out")
+    assert session.top() == ("main", lines["main_factorial"] + 1)
+    stop = session.debugger.resume()
+    assert (stop.kind, stop.exit_code) == (StopKind.EXITED, 2)
