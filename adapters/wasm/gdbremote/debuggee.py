@@ -17,6 +17,7 @@ What the stub cannot do, and how that shows here:
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Callable
 
@@ -72,9 +73,12 @@ class GdbRemoteDebuggee(Debuggee):
         program_name: str = "",
         finish: ExitCodeSource | None = None,
         end: Callable[[], None] | None = None,
+        process: subprocess.Popen | None = None,
     ) -> None:
         """``finish`` waits for the program's process after the connection ends and
-        returns its exit code; ``end`` stops the program for good (both: launch only)."""
+        returns its exit code; ``end`` stops the program for good; ``process`` is the
+        Wasmtime we launched (all three: launch only)."""
+        self.process = process
         self._connection = connection
         self._program_name = program_name
         self._finish = finish or (lambda chosen: chosen)

@@ -65,7 +65,9 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> G
     launched = _Launched(process, report)
     try:
         connection = GdbConnection.connect("127.0.0.1", port, lambda text: report("console", text))
-        return GdbRemoteDebuggee(connection, options.program.name, launched.finish, launched.end(connection))
+        return GdbRemoteDebuggee(
+            connection, options.program.name, launched.finish, launched.end(connection), process
+        )
     except BaseException:
         _kill_group(process)
         raise
