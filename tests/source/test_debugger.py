@@ -313,3 +313,16 @@ def test_gdbstub_backend_breakpoints_conditions_steps_and_exit(debug, markers):
     assert session.top() == ("main", lines["main_factorial"] + 1)
     stop = session.debugger.resume()
     assert (stop.kind, stop.exit_code) == (StopKind.EXITED, 2)
+
+
+def test_stop_on_entry_stops_at_main(fixtures, markers):
+    lines = markers("basics.c")
+    debugger = SourceDebugger.launch(LaunchOptions(fixtures["basics"]))
+    try:
+        stop = debugger.start(stop_on_entry=True)
+        assert stop.kind is StopKind.ENTRY
+        frame = debugger.stack()[0]
+        assert (frame.name, frame.location.line) == ("main", lines["main_start"])
+        assert debugger.resume().kind is StopKind.EXITED
+    finally:
+        debugger.close()
