@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from adapters.source.paths import join_dwarf_path
@@ -80,7 +80,7 @@ class LineProgram:
 
 
 class _Cursor:
-    __slots__ = ("data", "pos", "end")
+    __slots__ = ("data", "end", "pos")
 
     def __init__(self, data: bytes, pos: int, end: int) -> None:
         self.data, self.pos, self.end = data, pos, end
@@ -335,7 +335,7 @@ class LineTable:
         live.sort(key=lambda s: s.start)
         self.sequences = live
         self._starts = [s.start for s in live]
-        self._by_file: dict[str, dict[int, list[int]]] | None = None
+        self._statements: StatementIndex | None = None
 
     # PC -> location
     def row_at(self, address: int) -> Row | None:
@@ -366,12 +366,14 @@ class LineTable:
                 yield self._row(sequence, index)
 
     # file:line -> PCs
-    def _file_index(self) -> dict[str, dict[int, list[int]]]:
-        """path -> line -> addresses where a statement of that line begins."""
-        if self._by_file is None:
+    def statement_index(self) -> StatementIndex:
+        """Where each line's statements begin, per file (built once, then kept)."""
+        if self._statements is None:
             by_file: dict[str, dict[int, list[int]]] = {}
+            used: dict[int, set[int]] = {}
             for sequence in self.sequences:
                 files = self.programs[sequence.program].files
+                used.setdefault(sequence.program, set()).update(sequence.files)
                 previous_key = None
                 rows = zip(sequence.addresses, sequence.files, sequence.lines, sequence.flags)
                 for address, file, line, flags in rows:
@@ -384,22 +386,47 @@ class LineTable:
             for lines_of_file in by_file.values():
                 for addresses_of_line in lines_of_file.values():
                     addresses_of_line.sort()
-            self._by_file = by_file
-        return self._by_file
+            paths = {
+                self.programs[program].files[index]
+                for program, indexes in used.items()
+                for index in indexes
+                if index in self.programs[program].files
+            }
+            self._statements = StatementIndex(sorted(paths), by_file)
+        return self._statements
 
     def files(self) -> list[str]:
         """Resolved paths of every file that has rows."""
-        used: dict[int, set[int]] = {}
-        for sequence in self.sequences:
-            used.setdefault(sequence.program, set()).update(sequence.files)
-        paths = set()
-        for program, indexes in used.items():
-            files = self.programs[program].files
-            paths.update(files[index] for index in indexes if index in files)
-        return sorted(paths)
+        return self.statement_index().files
 
     def lines_in(self, path: str) -> Mapping[int, list[int]]:
-        return self._file_index().get(path, {})
+        return self.statement_index().lines_in(path)
+
+    def resolve_line(self, path: str, line: int) -> tuple[int, list[int]] | None:
+        return self.statement_index().resolve_line(path, line)
+
+
+class StatementIndex:
+    """path -> line -> addresses where a statement of that line begins, and every file with rows.
+
+    Built from a ``LineTable``, or read back from the symbol cache, where each file's part
+    is only decoded when that file is first asked about (``loaders``).
+    """
+
+    def __init__(
+        self,
+        files: list[str],
+        by_file: dict[str, dict[int, list[int]]],
+        loaders: Mapping[str, Callable[[], dict[int, list[int]]]] | None = None,
+    ) -> None:
+        self.files = files
+        self._by_file = by_file
+        self._loaders = dict(loaders or {})
+
+    def lines_in(self, path: str) -> Mapping[int, list[int]]:
+        if path not in self._by_file and path in self._loaders:
+            self._by_file[path] = self._loaders.pop(path)()
+        return self._by_file.get(path, {})
 
     def resolve_line(self, path: str, line: int) -> tuple[int, list[int]] | None:
         """The addresses of ``line`` in ``path``, sliding to the next line with code."""

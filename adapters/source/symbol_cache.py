@@ -13,10 +13,12 @@ import os
 import struct
 import tempfile
 from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from adapters.source.functions import FunctionRecord
-from adapters.source.lines import LineProgram, Sequence
+from adapters.source.lines import LineProgram, Sequence, StatementIndex
 
 MAGIC = b"WDAPSYM\x02"
 _ARRAY_COLUMNS = (("addresses", "Q"), ("files", "L"), ("lines", "L"), ("columns", "L"), ("flags", "B"))
@@ -111,6 +113,49 @@ class SymbolCache:
         except (KeyError, TypeError, ValueError):
             return None
 
+    # what a first breakpoint needs: compile units and where each file's statements begin
+    def store_statements(self, key: str, entry: StatementsEntry) -> None:
+        spans: dict[str, list[int]] = {}
+        numbers = array("I")
+        for path in sorted(entry.index.files):
+            lines = entry.index.lines_in(path)
+            if not lines:
+                continue
+            start = len(numbers)
+            for line in sorted(lines):
+                for address in lines[line]:
+                    numbers.extend((line, address))
+            spans[path] = [start, len(numbers) - start]
+        header = {
+            "warnings": entry.warnings,
+            "units": [[offset, directory, cu] for offset, (directory, cu) in entry.units.items()],
+            "files": entry.index.files,
+            "spans": spans,
+        }
+        self._write(key, "statements", header, numbers.tobytes())
+
+    def load_statements(self, key: str) -> StatementsEntry | None:
+        """The entry, with each file's statements decoded only when first asked for."""
+        read = self._read(key, "statements")
+        if read is None:
+            return None
+        header, blob = read
+        numbers = array("I")
+        if len(blob) % numbers.itemsize:
+            return None
+        numbers.frombytes(blob)
+        try:
+            spans = {str(path): (int(start), int(count)) for path, (start, count) in header["spans"].items()}
+            if any(start < 0 or count < 0 or count % 2 or start + count > len(numbers) for start, count in spans.values()):
+                return None
+            units = {int(offset): (str(directory), int(cu)) for offset, directory, cu in header["units"]}
+            files = [str(path) for path in header["files"]]
+            warnings = [str(warning) for warning in header["warnings"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        loaders = {path: _statement_loader(numbers, start, count) for path, (start, count) in spans.items()}
+        return StatementsEntry(units, StatementIndex(files, {}, loaders), warnings)
+
     # function index
     def store_functions(self, key: str, records: list[FunctionRecord], warnings: list[str]) -> None:
         header = {
@@ -133,3 +178,21 @@ class SymbolCache:
             return records, [str(w) for w in header["warnings"]]
         except (KeyError, TypeError, ValueError):
             return None
+
+
+@dataclass(frozen=True)
+class StatementsEntry:
+    units: dict[int, tuple[str, int]]  # stmt_list offset -> (comp_dir, CU offset)
+    index: StatementIndex
+    warnings: list[str]  # everything found damaged while loading DWARF and line tables
+
+
+def _statement_loader(numbers: array, start: int, count: int) -> Callable[[], dict[int, list[int]]]:
+    def load() -> dict[int, list[int]]:
+        lines: dict[int, list[int]] = {}
+        pairs = numbers[start : start + count]
+        for index in range(0, count, 2):
+            lines.setdefault(pairs[index], []).append(pairs[index + 1])
+        return lines
+
+    return load

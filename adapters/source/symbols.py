@@ -20,16 +20,24 @@ from adapters.source.functions import (
     build_function_index,
     inlined_calls_at,
 )
-from adapters.source.lines import PROLOGUE_END, LineProgram, LineTable, StringSections, decode_line_table
+from adapters.source.lines import (
+    PROLOGUE_END,
+    LineProgram,
+    LineTable,
+    StatementIndex,
+    StringSections,
+    decode_line_table,
+)
 from adapters.source.model import SourceLocation
 from adapters.source.paths import PathMapper, match_path
-from adapters.source.symbol_cache import SymbolCache, module_key
+from adapters.source.symbol_cache import StatementsEntry, SymbolCache, module_key
 from adapters.wasm.binary import SECTION_CODE, WasmFormatError, WasmModule, parse_module
 
 STATUS_DWARF = "DWARF"
 STATUS_NAMES_ONLY = "names only"
 STATUS_NONE = "no symbols"
 STATUS_DAMAGED = "DWARF damaged"
+_DAMAGED_PREFIX = f"{STATUS_DAMAGED}: "
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,9 @@ class ModuleSymbols:
     warnings: list[str] = field(default_factory=list)
     dwarf: DWARFInfo | None = None
     mapper: PathMapper = field(default_factory=PathMapper)
-    _lines: LineTable = field(default_factory=lambda: LineTable([], 0))
+    _units: dict[int, tuple[str, int]] = field(default_factory=dict)  # stmt_list offset -> (comp_dir, CU)
+    _statements: StatementIndex = field(default_factory=lambda: StatementIndex([], {}))
+    _lines: LineTable | None = None
     _programs_by_cu: dict[int, LineProgram] = field(default_factory=dict)
     _functions: FunctionIndex | None = None
     _cache: SymbolCache | None = None
@@ -102,7 +112,10 @@ class ModuleSymbols:
         return symbols
 
     def _damaged(self, why: str) -> None:
-        self.warnings.append(f"DWARF damaged: {why}")
+        warning = f"{_DAMAGED_PREFIX}{why}"
+        if warning in self.warnings:  # the line table can be decoded after its cached warnings were read
+            return
+        self.warnings.append(warning)
         if not self.status.startswith(STATUS_DAMAGED):
             self.status = f"{STATUS_DAMAGED}: {why}"
 
@@ -117,28 +130,50 @@ class ModuleSymbols:
             self._damaged(f"cannot read the DWARF sections ({error})")
             return
         self.status = STATUS_DWARF
-        comp_dirs = self._scan_units()
+        cached = self._cache.load_statements(self._key) if self._cache else None
+        if cached is not None:  # warm: the line table itself is only decoded when a PC is looked up
+            self._units, self._statements = cached.units, cached.index
+            for warning in cached.warnings:
+                self._damaged(warning)
+            return
+        before = len(self.warnings)
+        self._scan_units()
+        self._statements = self._line_table().statement_index()
+        if self._cache:
+            warnings = [warning.removeprefix(_DAMAGED_PREFIX) for warning in self.warnings[before:]]
+            self._cache.store_statements(self._key, StatementsEntry(self._units, self._statements, warnings))
+
+    def _line_table(self) -> LineTable:
+        """The module's line table: from the disk cache, else decoded (and then cached)."""
+        if self._lines is not None:
+            return self._lines
+        assert self.module is not None
+        programs: list[LineProgram] = []
         cached = self._cache.load_lines(self._key) if self._cache else None
         if cached is not None:
-            programs, warnings = cached
-        else:
+            programs = cached[0]
+            for warning in cached[1]:
+                self._damaged(warning)
+        elif self.dwarf is not None:
+            module = self.module
             strings = StringSections(module.custom_section(".debug_str") or b"",
                                      module.custom_section(".debug_line_str") or b"")
             table, warnings = decode_line_table(module.custom_section(".debug_line") or b"",
-                                                {offset: d for offset, (d, _) in comp_dirs.items()},
+                                                {offset: d for offset, (d, _) in self._units.items()},
                                                 strings, self._code_size())
             programs = table.programs
+            for warning in warnings:
+                self._damaged(warning)
             if self._cache:
                 self._cache.store_lines(self._key, programs, warnings)
-        for warning in warnings:
-            self._damaged(warning)
         self._lines = LineTable(programs, self._code_size())
         by_offset = {program.offset: program for program in programs}
-        self._programs_by_cu = {cu: by_offset[offset] for offset, (_, cu) in comp_dirs.items() if offset in by_offset}
+        self._programs_by_cu = {cu: by_offset[offset] for offset, (_, cu) in self._units.items() if offset in by_offset}
+        return self._lines
 
-    def _scan_units(self) -> dict[int, tuple[str, int]]:
-        """stmt_list offset -> (comp_dir, CU offset) for each CU with a line table."""
-        units: dict[int, tuple[str, int]] = {}
+    def _scan_units(self) -> None:
+        """Fill ``_units``: stmt_list offset -> (comp_dir, CU offset) for each CU with a line table."""
+        units = self._units
         assert self.dwarf is not None
         try:
             info_size = self.dwarf.debug_info_sec.size
@@ -154,7 +189,6 @@ class ModuleSymbols:
                 units[top.attributes["DW_AT_stmt_list"].value] = (directory, cu.cu_offset)
         except Exception as error:  # noqa: BLE001 - pyelftools raises many kinds on bad input
             self._damaged(f"compilation units unreadable after {len(units)} ({type(error).__name__}: {error})")
-        return units
 
     def _code_size(self) -> int:
         assert self.module is not None
@@ -194,7 +228,7 @@ class ModuleSymbols:
 
     def _user_paths(self) -> dict[str, str]:
         if self._dwarf_to_user is None:
-            self._dwarf_to_user = {self._user_path(path): path for path in self._lines.files()}
+            self._dwarf_to_user = {self._user_path(path): path for path in self._statements.files}
         return self._dwarf_to_user
 
     def source_files(self) -> list[str]:
@@ -212,7 +246,7 @@ class ModuleSymbols:
     # lines
     def location_at(self, pc: int) -> SourceLocation | None:
         """The source location of the row containing module PC ``pc`` (None for line 0)."""
-        row = self._lines.row_at(pc - self._code_offset)
+        row = self._line_table().row_at(pc - self._code_offset)
         if row is None or row.line == 0 or not row.file:
             return None
         return self._location(row.file, row.line, row.column)
@@ -223,7 +257,7 @@ class ModuleSymbols:
         dwarf_path = self._dwarf_path(path)
         if dwarf_path is None:
             return None
-        resolved = self._lines.resolve_line(dwarf_path, line)
+        resolved = self._statements.resolve_line(dwarf_path, line)
         if resolved is None:
             return None
         actual, addresses = resolved
@@ -236,10 +270,10 @@ class ModuleSymbols:
             return []
         last = line if end_line is None else end_line
         found: set[SourceLocation] = set()
-        for candidate, addresses in self._lines.lines_in(dwarf_path).items():
+        for candidate, addresses in self._statements.lines_in(dwarf_path).items():
             if line <= candidate <= last:
                 for address in addresses:
-                    row = self._lines.row_at(address)
+                    row = self._line_table().row_at(address)
                     column = row.column if row is not None and row.line == candidate else 0
                     found.add(self._location(dwarf_path, candidate, column))
         return sorted(found, key=lambda location: (location.line, location.column))
@@ -249,7 +283,7 @@ class ModuleSymbols:
         rows = []
         offset = self._code_offset
         for low, high in function.ranges:
-            for row in self._lines.rows_between(low - offset, high - offset):
+            for row in self._line_table().rows_between(low - offset, high - offset):
                 if row.is_stmt and row.line > 0 and row.file:
                     rows.append(StatementRow(row.address + offset, self._location(row.file, row.line, row.column)))
         rows.sort(key=lambda r: r.pc)
@@ -275,7 +309,7 @@ class ModuleSymbols:
         """After the prologue: the row flagged prologue_end, else the second row, else the
         first instruction (DWARF's low_pc points at the locals declarations)."""
         offset = self._code_offset
-        rows = [row for row in self._lines.rows_between(entry_range[0] - offset, entry_range[1] - offset)
+        rows = [row for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
                 if row.line > 0]
         for row in rows:
             if row.flags & PROLOGUE_END:
@@ -323,6 +357,7 @@ class ModuleSymbols:
         except Exception as error:  # noqa: BLE001 - pyelftools raises many kinds on bad input
             self._damaged(f"inlined calls in {function.name}: {error}")
             calls = []
+        self._line_table()
         program = self._programs_by_cu.get(function.cu.cu_offset) if function.cu is not None else None
         frames = []
         for call in reversed(calls):
