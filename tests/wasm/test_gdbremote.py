@@ -14,7 +14,13 @@ import pytest
 
 from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.binary import parse_module
-from adapters.wasm.debuggee import Breakpoint, DebuggeeError, DebuggeeGone, NotSupported, StopReason
+from adapters.wasm.debuggee import (
+    Breakpoint,
+    DebuggeeError,
+    DebuggeeGone,
+    NotSupported,
+    StopReason,
+)
 from adapters.wasm.gdbremote import GdbRemoteDebuggee, attach, launch
 from adapters.wasm.values import WasmValue
 from adapters.wasm.wasmtime_cli import find_wasmtime
@@ -45,7 +51,7 @@ def start() -> Iterator:
 
 def stop_in_add(start, tmp_path: Path):
     program = write_wat(tmp_path, "add", ADD)
-    debuggee, output = start(program)
+    debuggee, _ = start(program)
     (module,) = debuggee.modules()
     pc = find_code(module.bytecode(), ADD_BODY)
     debuggee.set_breakpoint(Breakpoint(1, module.id, pc))
@@ -109,7 +115,7 @@ def test_globals_and_memory_are_read_and_writes_refused(start, tmp_path):
 
 
 def test_state_changes_then_proc_exit_is_a_normal_exit(start, tmp_path):
-    debuggee, module, pc, _ = stop_in_add(start, tmp_path)
+    debuggee, module, _, _ = stop_in_add(start, tmp_path)
     store = find_code(module.bytecode(), bytes([0x36, 0x02, 0x00]))  # i32.store
     debuggee.remove_breakpoint(1)
     debuggee.set_breakpoint(Breakpoint(2, module.id, store))

@@ -34,7 +34,13 @@ from adapters.wasm.debuggee import (
     StopEvent,
     StopReason,
 )
-from adapters.wasm.gdbremote.addresses import CODE, MEMORY, WasmAddress, code_address, memory_address
+from adapters.wasm.gdbremote.addresses import (
+    CODE,
+    MEMORY,
+    WasmAddress,
+    code_address,
+    memory_address,
+)
 from adapters.wasm.gdbremote.connection import GdbConnection
 from adapters.wasm.gdbremote.packets import ProtocolError
 from adapters.wasm.gdbremote.replies import (
@@ -297,7 +303,9 @@ class GdbRemoteDebuggee(Debuggee):
             module = self.parsed_module(address.index)
             body = module.function_at(address.offset)
             if body is None:
-                raise DebuggeeError(f"frame {depth}: pc {address.offset:#x} is in no function of module {address.index}")
+                raise DebuggeeError(
+                    f"frame {depth}: pc {address.offset:#x} is in no function of module {address.index}"
+                )
             types = self._local_types(address.index, body.index)
             requests += [f"qWasmLocal:{depth};{index}" for index in range(len(types))]
             shapes.append((address, body.index, types))
@@ -368,7 +376,9 @@ class GdbRemoteDebuggee(Debuggee):
         self.instance_of(instance_id)
         depth = next((d for d, f in enumerate(self.frames()) if f.instance_id == instance_id), None)
         if depth is None:
-            raise DebuggeeError("Wasmtime's gdbstub reads globals through a frame, and no frame of the instance is on the stack")
+            raise DebuggeeError(
+                "Wasmtime's gdbstub reads globals through a frame, and no frame of the instance is on the stack"
+            )
         reply = self._request(f"qWasmGlobal:{depth};{index}")
         if not reply:
             raise DebuggeeError(f"instance {instance_id} has no global {index}")

@@ -14,7 +14,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from adapters.wasm.agent_backend import LaunchOptions, _die_with_parent, _kill_group
 from adapters.wasm.debuggee import DebuggeeError
@@ -65,9 +64,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> G
     launched = _Launched(process, report)
     try:
         connection = GdbConnection.connect("127.0.0.1", port, lambda text: report("console", text))
-        return GdbRemoteDebuggee(
-            connection, options.program.name, launched.finish, launched.end(connection), process
-        )
+        return GdbRemoteDebuggee(connection, options.program.name, launched.finish, launched.end(connection), process)
     except BaseException:
         _kill_group(process)
         raise

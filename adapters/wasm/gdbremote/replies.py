@@ -6,8 +6,8 @@ make sense of, so a damaged or unexpected reply surfaces as a clear DebuggeeErro
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 from adapters.wasm.gdbremote.packets import ProtocolError, is_hex
 
