@@ -40,6 +40,7 @@ class Connection:
                 with self.socket.subscribe() as ready:
                     ready.block()
         self.buffer = wire.FrameBuffer()
+        self.incoming = self.input.subscribe()  # polled beside every run; kept, not remade
 
     def send(self, message: dict, blob: bytes = b"") -> None:
         data = memoryview(wire.encode(message, blob))
@@ -127,8 +128,14 @@ class ConditionFrame:
     def __init__(self, agent, frame) -> None:
         self.agent = agent
         self.frame = frame
-        self.instance = frame.get_instance(agent.d)
+        self._instance = None
         self.locals = None
+
+    @property
+    def instance(self):
+        if self._instance is None:
+            self._instance = self.frame.get_instance(self.agent.d)
+        return self._instance
 
     def local(self, index: int):
         if self.locals is None:
@@ -162,6 +169,7 @@ class Agent:
         self.modules = {}
         self.instances = {}
         self.breakpoints = {}
+        self.breakpoints_at = {}  # pc -> breakpoints there (any module)
         self.frames = []
         self.finished = False
         # An interrupt that raced with another stop stays pending in Wasmtime and would
@@ -186,7 +194,7 @@ class Agent:
         return self.instances[instance_id]
 
     def collect_frames(self) -> None:
-        self.frames = []
+        self.release_frames()
         for exit_frame in self.d.exit_frames():
             frame = exit_frame
             while frame is not None:
@@ -217,6 +225,7 @@ class Agent:
         if not self.pc_has_breakpoint(breakpoint.module, breakpoint.pc):
             self.module(breakpoint.module).add_breakpoint(self.d, breakpoint.pc)
         self.breakpoints[breakpoint.id] = breakpoint
+        self.breakpoints_at.setdefault(breakpoint.pc, []).append(breakpoint)
         return {}, b""
 
     def op_remove_breakpoint(self, request, blob):
@@ -227,6 +236,7 @@ class Agent:
 
     def remove_breakpoint(self, breakpoint: Breakpoint) -> None:
         del self.breakpoints[breakpoint.id]
+        self.breakpoints_at[breakpoint.pc].remove(breakpoint)
         if not self.pc_has_breakpoint(breakpoint.module, breakpoint.pc):
             self.module(breakpoint.module).remove_breakpoint(self.d, breakpoint.pc)
 
@@ -234,6 +244,8 @@ class Agent:
         return any(b.module == module_id and b.pc == pc for b in self.breakpoints.values())
 
     def op_frames(self, request, blob):
+        if not self.frames:
+            self.collect_frames()
         found = []
         for frame in self.frames:
             try:
@@ -290,7 +302,7 @@ class Agent:
         """Run until an event that the adapter must see; conditions are checked here."""
         while True:
             event = self.run_once(step)
-            self.collect_frames()
+            self.release_frames()  # the stack is read again only if the adapter asks
             if isinstance(event, dbg.Event_Breakpoint) and not step:
                 hit = self.breakpoints_hit()
                 if hit is None:
@@ -312,8 +324,8 @@ class Agent:
         resumption = dbg.ResumptionValue_Normal()
         future = self.d.single_step(resumption) if step else self.d.continue_(resumption)
         while True:
-            with future.subscribe() as done, self.connection.input.subscribe() as incoming:
-                ready = poll.poll([done, incoming])
+            with future.subscribe() as done:
+                ready = poll.poll([done, self.connection.incoming])
             if 0 in ready:
                 break
             self.serve_while_running()
@@ -336,13 +348,19 @@ class Agent:
                 self.connection.send({"id": request["id"], "error": "the program is running"})
 
     def breakpoints_hit(self):
-        """Ids of breakpoints at the current PC whose condition and hit count say stop, or None."""
-        if not self.frames:
+        """Ids of breakpoints at the current PC whose condition and hit count say stop, or None.
+
+        This runs on every hit, false conditions included, so it asks Wasmtime for as
+        little as it can: the top frame's PC, and its module only when needed."""
+        exit_frames = self.d.exit_frames()
+        if not exit_frames:
             return None
-        top = self.frames[0]
+        top = exit_frames[0]
         pc = top.get_pc(self.d)
-        module_id = top.get_instance(self.d).get_module(self.d).unique_id()
-        here = [b for b in self.breakpoints.values() if b.pc == pc and b.module == module_id]
+        here = self.breakpoints_at.get(pc, [])
+        if len({b.module for b in here}) > 1:
+            module_id = top.get_instance(self.d).get_module(self.d).unique_id()
+            here = [b for b in here if b.module == module_id]
         if not here:
             return []  # a breakpoint we did not set (or just removed): stop anyway
         stopping = []
@@ -410,11 +428,16 @@ class Agent:
                 result["ok"] = True
                 self.connection.send(result, data)
 
+    def release_frames(self) -> None:
+        for frame in self.frames:
+            frame.__exit__(None, None, None)
+        self.frames = []
+
     def release(self) -> None:
         """Drop every handle we hold: Wasmtime cannot end a debuggee whose children live on."""
-        for resource in [*self.frames, *self.modules.values(), *self.instances.values()]:
+        self.release_frames()
+        for resource in [*self.modules.values(), *self.instances.values()]:
             resource.__exit__(None, None, None)
-        self.frames = []
         self.modules.clear()
         self.instances.clear()
 
