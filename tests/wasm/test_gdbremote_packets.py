@@ -6,8 +6,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.wasm.gdbremote.addresses import CODE, MEMORY, WasmAddress, code_address, memory_address
-from adapters.wasm.gdbremote.packets import PacketReader, ProtocolError, decode_body, encode_packet
+from adapters.wasm.gdbremote.addresses import (
+    CODE,
+    MEMORY,
+    WasmAddress,
+    code_address,
+    memory_address,
+)
+from adapters.wasm.gdbremote.packets import (
+    PacketReader,
+    ProtocolError,
+    decode_body,
+    encode_packet,
+)
 from adapters.wasm.gdbremote.replies import (
     is_console_output,
     is_error,
@@ -24,15 +35,17 @@ RECORDED = [
     b"$T05thread:01;swbreak:;00:6c0*(40;#bf",
     b"$T0bthread:01;00:7f0*(40;#8c",
     b"$6c0*(407a0*(40#fd",
-    b"$030*\"#df",
-    b"$0061736d0100*\"10e0360017f0060#2b",
+    b'$030*"#df',
+    b'$0061736d0100*"10e0360017f0060#2b',
     b"$W00#b7",
     b"$E79#b5",
     b"$OK#9a",
     b"$#00",
     b'$m<library-list><library name="wasm-0"><section address="4611686018427387904"/></library></library-list>#ba',
-    b'$m<?xml version="1.0"?><!DOCTYPE memory-map SYSTEM "memory-map.dtd"><memory-map><memory type="rom" '
-    b'start="0x40*+" length="0xa8"/><memory type="ram" start="0x0" length="0x10* "/></memory-map>#4e',
+    (
+        b'$m<?xml version="1.0"?><!DOCTYPE memory-map SYSTEM "memory-map.dtd"><memory-map><memory type="rom" '
+        b'start="0x40*+" length="0xa8"/><memory type="ram" start="0x0" length="0x10* "/></memory-map>#4e'
+    ),
 ]
 
 

@@ -95,6 +95,7 @@ class GdbConnection:
             raise DebuggeeGone("the connection to the gdbstub is closed")
         try:
             self._socket.settimeout(timeout)
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
             chunk = self._socket.recv(1 << 20)
         except TimeoutError:
             return

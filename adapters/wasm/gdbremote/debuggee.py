@@ -41,7 +41,7 @@ from adapters.wasm.gdbremote.addresses import (
     code_address,
     memory_address,
 )
-from adapters.wasm.gdbremote.connection import GdbConnection
+from adapters.wasm.gdbremote.connection import REPLY_TIMEOUT, GdbConnection
 from adapters.wasm.gdbremote.packets import ProtocolError
 from adapters.wasm.gdbremote.replies import (
     SIGSEGV,
@@ -138,17 +138,14 @@ class GdbRemoteDebuggee(Debuggee):
                 )
         only = len(self._modules) == 1
         for module in self._modules.values():
-            if module.name.startswith("wasm-") or not module.name:
-                module.name = self._module_name(module.id, only)
+            module.name = self._module_name(module.id, only)
         return list(self._modules.values())
 
     def _module_name(self, module_id: int, only: bool) -> str:
-        own = self.parsed_module(module_id).module_name
-        if own:
-            return own
-        if self._program_name:
-            return self._program_name if only else f"{self._program_name}#module{module_id}"
-        return f"module{module_id}"
+        """The launched file's name (the bytecode, holding any name section, is fetched lazily)."""
+        if not self._program_name:
+            return f"module{module_id}"
+        return self._program_name if only else f"{self._program_name}#module{module_id}"
 
     def _read_bytecode(self, module_id: int) -> bytes:
         start = code_address(module_id, 0)
@@ -271,12 +268,12 @@ class GdbRemoteDebuggee(Debuggee):
         """The program called proc_exit: let it finish, then report its exit."""
         try:
             self._connection.send("c")
-            while (payload := self._connection.receive(None)) is not None:
+            while (payload := self._connection.receive(REPLY_TIMEOUT)) is not None:
                 reply = parse_stop_reply(payload)
                 if reply.exited:
                     return self._ended(reply.code if reply.kind == "W" else chosen)
         except DebuggeeGone:
-            pass
+            pass  # the stub closes the connection as the program exits
         return self._ended(chosen)
 
     def _ended(self, chosen: int | None) -> StopEvent:

@@ -14,7 +14,7 @@ ESCAPE = 0x7D  # '}'
 RUN_LENGTH = 0x2A  # '*'
 RUN_LENGTH_BIAS = 29
 SPECIAL = frozenset(b"$#}*")
-HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+HEX_DIGITS = b"0123456789abcdefABCDEF"
 MAX_PACKET = 64 << 20  # a reply this long without its end is garbage, not a slow sender
 
 
@@ -23,7 +23,7 @@ class ProtocolError(DebuggeeError):
 
 
 def is_hex(data: bytes) -> bool:
-    return bool(data) and all(byte in HEX_DIGITS for byte in data)
+    return bool(data) and not data.translate(None, HEX_DIGITS)
 
 
 def checksum(data: bytes) -> int:
@@ -46,25 +46,26 @@ def decode_body(body: bytes) -> bytes:
     """Undo escapes and run-length encoding in a received packet's body."""
     out = bytearray()
     position = 0
-    while position < len(body):
-        byte = body[position]
-        if byte == ESCAPE:
-            if position + 1 >= len(body):
-                raise ProtocolError("packet ends inside an escape")
-            out.append(body[position + 1] ^ 0x20)
-            position += 2
-        elif byte == RUN_LENGTH:
-            if not out or position + 1 >= len(body):
-                raise ProtocolError("run-length marker without a byte to repeat or a count")
-            count = body[position + 1] - RUN_LENGTH_BIAS
-            if count < 0:
-                raise ProtocolError(f"bad run-length count {body[position + 1]!r}")
-            out += bytes((out[-1],)) * count
-            position += 2
+    while (special := _next_special(body, position)) >= 0:
+        out += body[position:special]
+        if special + 1 >= len(body):
+            raise ProtocolError("packet ends inside an escape or run-length marker")
+        if body[special] == ESCAPE:
+            out.append(body[special + 1] ^ 0x20)
         else:
-            out.append(byte)
-            position += 1
+            count = body[special + 1] - RUN_LENGTH_BIAS
+            if not out or count < 0:
+                raise ProtocolError(f"bad run-length encoding at byte {special} of the packet")
+            out += bytes((out[-1],)) * count
+        position = special + 2
+    out += body[position:]
     return bytes(out)
+
+
+def _next_special(body: bytes, start: int) -> int:
+    """Where the next escape or run-length marker is, or -1."""
+    escape, run = body.find(b"}", start), body.find(b"*", start)
+    return min(escape, run) if escape >= 0 and run >= 0 else max(escape, run)
 
 
 class PacketReader:
