@@ -299,10 +299,10 @@ class _Compiler:
     def _Binary(self, node: nodes.Binary) -> _Fragment:
         left, right = self.rvalue(node.left), self.rvalue(node.right)
         if node.operator in ("&&", "||"):
-            if right.may_fail:  # the host would not evaluate it when the left side decides
-                raise _NotCompilable("a right operand that may fail")
-            operation = "and" if node.operator == "&&" else "or"
-            return _Fragment((*left.ops, *right.ops, [operation]), c_types.INT, may_fail=left.may_fail)
+            # Short-circuit like C: the right side runs only when the left does not decide.
+            jump = "and_then" if node.operator == "&&" else "or_else"
+            ops = (*left.ops, [jump, len(right.ops) + 1], *right.ops, ["bool"])
+            return _Fragment(ops, c_types.INT, may_fail=left.may_fail or right.may_fail)
         may_fail = left.may_fail or right.may_fail
         if TypeKind.POINTER in (left.type.kind, right.type.kind):
             return self._pointer_arithmetic(node.operator, left, right, may_fail)

@@ -13,6 +13,9 @@ Ops:
   ["not"], ["neg"], ["bnot"]  unary
   ["add"] ... ["ge"]          binary, see BINARY
   ["and"], ["or"]             logical, both sides already evaluated (no side effects)
+  ["and_then", n]             pop a; if a is false push 0 and skip the next n ops (C's &&)
+  ["or_else", n]              pop a; if a is true push 1 and skip the next n ops (C's ||)
+  ["bool"]                    the top as 0 or 1
 """
 
 import math
@@ -36,6 +39,7 @@ BINARY = {
 }
 
 UNARY = {
+    "bool": lambda a: int(bool(a)),
     "not": lambda a: int(not a),
     "neg": lambda a: -a,
     "bnot": lambda a: ~a,
@@ -76,9 +80,17 @@ def divide(a, b, truncating: bool):
 def evaluate(program, frame) -> object:
     """Run ``program`` against ``frame`` (an object with local/global_value/read_memory)."""
     stack = []
-    for op in program:
+    position = 0
+    while position < len(program):
+        op = program[position]
+        position += 1
         name = op[0]
-        if name == "const":
+        if name in ("and_then", "or_else"):
+            decided = bool(stack.pop()) == (name == "or_else")
+            if decided:
+                stack.append(int(name == "or_else"))
+                position += op[1]
+        elif name == "const":
             stack.append(op[1])
         elif name == "local":
             stack.append(frame.local(op[1]))
