@@ -50,12 +50,13 @@ def source(path: str) -> Source:
     return Source(name=os.path.basename(path), path=path)
 
 
-def breakpoint(result: model.BreakpointResult, numbering: Numbering) -> Breakpoint:
+def breakpoint(result: model.BreakpointResult, numbering: Numbering, client_id: int) -> Breakpoint:
     location = result.location
     return Breakpoint(
-        id=result.id,
+        id=client_id,
         verified=result.verified,
         message=result.message,
+        reason=None if result.verified else "failed",
         source=source(location.path) if location else None,
         line=numbering.line_to_client(location.line) if location else None,
         column=numbering.column_to_client(location.column) if location and location.column else None,
@@ -72,16 +73,25 @@ def breakpoint_location(location: model.SourceLocation, numbering: Numbering) ->
     return BreakpointLocation(line=numbering.line_to_client(location.line), column=column)
 
 
-def stack_frame(frame: model.SourceFrame, frame_id: int, numbering: Numbering) -> StackFrame:
-    """A frame; one without source is presented for the disassembly view (line 0)."""
+def stack_frame(
+    frame: model.SourceFrame, frame_id: int, numbering: Numbering, disassembly: tuple[Source, int] | None = None
+) -> StackFrame:
+    """A frame; one without source shows ``disassembly`` (a source by reference and the
+    frame's line in it) if given, else nothing (line 0) for the client's disassembly view."""
     location = frame.location
     name = f"{frame.name} [inlined]" if frame.inlined else frame.name
+    if location:
+        frame_source, line = source(location.path), numbering.line_to_client(location.line)
+    elif disassembly:
+        frame_source, line = disassembly[0], numbering.line_to_client(disassembly[1])
+    else:
+        frame_source, line = None, 0
     return StackFrame(
         id=frame_id,
         name=name,
-        source=source(location.path) if location else None,
-        line=numbering.line_to_client(location.line) if location else 0,
-        column=numbering.column_to_client(location.column) if location else 0,
+        source=frame_source,
+        line=line,
+        column=numbering.column_to_client(location.column if location else 1) if frame_source else 0,
         instruction_pointer_reference=instruction_reference(frame.code_address),
         module_id=frame.module_id,
         presentation_hint=None if location and frame.has_debug_info else "subtle",

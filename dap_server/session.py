@@ -3,16 +3,16 @@
 Requests are handled one at a time, in order, by a worker task; ``cancel`` is answered
 as soon as it is read so it can overtake the requests queued before it. Blocking calls
 into the source-level debugger run in worker threads. While the program runs, a
-request that needs the debugger (a breakpoint change, say) interrupts it, does its
-work and lets it run on, unseen by the client.
+request that needs the debugger (a breakpoint change, say) has the debugger interrupt
+it, do the work and let it run on (the same step, if it was stepping), unseen by the
+client.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -21,13 +21,16 @@ import anyio.lowlevel
 from anyio.abc import ByteReceiveStream, ByteSendStream
 from pydantic import ValidationError
 
-from adapters.source.model import BreakpointSpec, ModuleInfo, Stop, StopKind
+from adapters.source.model import ModuleInfo, Stop, StopKind
 from dap_server import convert
+from dap_server.client_breakpoints import ClientBreakpoints
+from dap_server.disassembly_sources import DisassemblySources
 from dap_server.handlers import HANDLERS
 from dap_server.handlers.registry import RequestError
 from dap_server.handles import HandleTable
 from dap_server.launch_config import AttachConfig, LaunchConfig
 from dap_server.protocol import messages
+from dap_server.protocol.arguments import InitializeArguments
 from dap_server.protocol.base import (
     ClientResponse,
     DapModel,
@@ -36,6 +39,7 @@ from dap_server.protocol.base import (
 )
 from dap_server.protocol.types import (
     ExitedEventBody,
+    InvalidatedEventBody,
     OutputEventBody,
     StoppedEventBody,
     TerminatedEventBody,
@@ -65,36 +69,18 @@ STOP_REASONS = {
 }
 
 
-@dataclass
-class _Interruption:
-    """A request's wish to use the debugger while the program runs."""
-
-    program_stopped: anyio.Event = field(default_factory=anyio.Event)
-    finished: anyio.Event = field(default_factory=anyio.Event)
-
-
-@dataclass
-class Breakpoints:
-    """What the client asked for, kept to be set again after a restart."""
-
-    by_source: dict[str, list[BreakpointSpec]] = field(default_factory=dict)
-    functions: list[BreakpointSpec] = field(default_factory=list)
-    instructions: list[BreakpointSpec] = field(default_factory=list)
-    exception_filters: list[str] = field(default_factory=list)
-
-
 class Session:
     def __init__(self) -> None:
         self.state = State.NEW
         self.debugger: SourceDebugger | None = None
         self.config: LaunchConfig | AttachConfig | None = None
         self.numbering = convert.Numbering()
-        self.breakpoints = Breakpoints()
+        self.client = InitializeArguments()  # what the client said it supports
+        self.breakpoints = ClientBreakpoints()
+        self.disassembly_sources = DisassemblySources()
         self.frames: HandleTable[Any] = HandleTable("frame id")
         self.references: HandleTable[int] = HandleTable("variablesReference")
         self.last_stop: Stop | None = None
-        self._user_paused = False
-        self._interruption: _Interruption | None = None
         self._outbox_in, self._outbox_out = anyio.create_memory_object_stream[Message](max_buffer_size=1 << 20)
         self._requests_in, self._requests_out = anyio.create_memory_object_stream[Request](max_buffer_size=1 << 16)
         self._cancelled: set[int] = set()
@@ -251,47 +237,34 @@ class Session:
         return self.debugger
 
     async def call(self, function: Callable[..., Result], *args: Any) -> Result:
-        """Run a blocking debugger call in a worker thread, interrupting the program if it runs."""
-        if self.state is State.RUNNING:
-            async with self._program_interrupted():
-                return await anyio.to_thread.run_sync(function, *args)
+        """Run a blocking debugger call in a worker thread; while the program runs, the
+        debugger pauses it for the call and lets it carry on unseen."""
+        if self.state is State.RUNNING and self.debugger is not None:
+            # Abandoned if the session ends first: ending the program fails the call.
+            work = partial(function, *args)
+            return await anyio.to_thread.run_sync(self.debugger.run_paused, work, abandon_on_cancel=True)
         return await anyio.to_thread.run_sync(function, *args)
 
-    @asynccontextmanager
-    async def _program_interrupted(self) -> AsyncIterator[None]:
-        interruption = self._interruption = _Interruption()
-        self.require_debugger().pause()
-        try:
-            await interruption.program_stopped.wait()
-            yield
-        finally:
-            interruption.finished.set()
-
-    def start_running(self, action: Callable[[], Stop], *, resumable: bool) -> None:
-        """Let the program run (``action`` blocks until it stops) and report the stop.
-
-        ``resumable``: after an interruption for a request, carry on with a plain resume
-        (true for continue; a step that was interrupted is reported as a pause).
-        """
+    def start_running(self, action: Callable[[], Stop]) -> None:
+        """Let the program run (``action`` blocks until it stops) and report the stop."""
         assert self._task_group is not None
         self.state = State.RUNNING
-        self._user_paused = False
         self.frames.invalidate_all()
         self.references.invalidate_all()
         self.stack = None
         self._run_finished = anyio.Event()
-        self._task_group.start_soon(self._run, action, resumable)
+        self._task_group.start_soon(self._run, self.require_debugger(), action)
 
-    async def _run(self, action: Callable[[], Stop], resumable: bool) -> None:
+    async def _run(self, debugger: SourceDebugger, action: Callable[[], Stop]) -> None:
         assert self._run_finished is not None
         try:
-            stop: Stop | Exception = await self._run_until_stop(action, resumable)
+            stop: Stop | Exception = await anyio.to_thread.run_sync(action)
         except Exception as error:  # noqa: BLE001 - reported to the client below
             stop = error
         finally:
             self._run_finished.set()
-        if self.debugger is None:
-            return  # the session ended the program meanwhile and told the client so
+        if self.debugger is not debugger:
+            return  # the session ended (or restarted) the program meanwhile and told the client so
         if isinstance(stop, Stop):
             self.report_stop(stop)
             return
@@ -300,21 +273,16 @@ class Session:
         await self.end_debuggee(terminate=True)
         self.event("terminated", TerminatedEventBody())
 
-    async def _run_until_stop(self, action: Callable[[], Stop], resumable: bool) -> Stop:
-        while True:
-            stop = await anyio.to_thread.run_sync(action)
-            if (interruption := self._interruption) is None:
-                return stop
-            self._interruption = None
-            interruption.program_stopped.set()
-            await interruption.finished.wait()
-            if not (resumable and stop.kind is StopKind.PAUSE and not self._user_paused):
-                return stop
-            action = self.require_debugger().resume
-
     def pause(self) -> None:
-        self._user_paused = True
         self.require_debugger().pause()
+
+    def values_changed(self) -> None:
+        """After a write that may change any value shown: variable references the debugger
+        dropped are void, and a client that can be told refetches what it shows."""
+        self.references.invalidate_all()
+        if self.client.supports_invalidated_event:
+            body = InvalidatedEventBody(areas=["variables"], thread_id=THREAD_ID)
+            self.after_response(lambda: self.event("invalidated", body))
 
     def report_stop(self, stop: Stop) -> None:
         for text in stop.log_messages:
@@ -337,7 +305,7 @@ class Session:
                 thread_id=THREAD_ID,
                 text=stop.exception_text if stop.kind is StopKind.EXCEPTION else None,
                 all_threads_stopped=True,
-                hit_breakpoint_ids=list(stop.breakpoint_ids) or None,
+                hit_breakpoint_ids=self.breakpoints.client_ids(stop.breakpoint_ids) or None,
             ),
         )
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
-from adapters.source.model import BreakpointSpec, split_code_address
+from adapters.source.model import BreakpointResult, BreakpointSpec, split_code_address
 from dap_server import convert
+from dap_server.client_breakpoints import Group
 from dap_server.handlers.registry import RequestError, handles
 from dap_server.protocol.arguments import (
     BreakpointLocationsArguments,
@@ -15,10 +18,16 @@ from dap_server.protocol.arguments import (
     SetInstructionBreakpointsArguments,
     SourceArgument,
 )
-from dap_server.protocol.types import BreakpointLocationsBody, SetBreakpointsBody
-from dap_server.state import WITH_DEBUGGEE
+from dap_server.protocol.types import (
+    Breakpoint,
+    BreakpointEventBody,
+    BreakpointLocationsBody,
+    SetBreakpointsBody,
+)
+from dap_server.state import AFTER_INITIALIZE, WITH_DEBUGGEE, State
 
 if TYPE_CHECKING:
+    from adapters.source.debugger import SourceDebugger
     from dap_server.session import Session
 
 EXCEPTION_FILTER_IDS = ("trap", "abort")
@@ -38,7 +47,7 @@ def parse_address(reference: str) -> int:
         raise RequestError(f"not an address: {reference!r}") from None
 
 
-@handles("setBreakpoints", SetBreakpointsArguments, states=WITH_DEBUGGEE)
+@handles("setBreakpoints", SetBreakpointsArguments, states=AFTER_INITIALIZE)
 async def set_breakpoints(session: Session, arguments: SetBreakpointsArguments) -> SetBreakpointsBody:
     path = source_path(arguments.source)
     line = session.numbering.line_from_client
@@ -55,25 +64,23 @@ async def set_breakpoints(session: Session, arguments: SetBreakpointsArguments) 
         ]
     else:
         specs = [BreakpointSpec(line=line(number)) for number in arguments.lines or []]
-    debugger = session.require_debugger()
-    results = await session.call(debugger.set_source_breakpoints, path, specs)
-    session.breakpoints.by_source[path] = specs
-    return SetBreakpointsBody(breakpoints=[convert.breakpoint(result, session.numbering) for result in results])
+    return SetBreakpointsBody(breakpoints=await apply(session, ("source", path), specs))
 
 
-@handles("setFunctionBreakpoints", SetFunctionBreakpointsArguments, states=WITH_DEBUGGEE)
+@handles("setFunctionBreakpoints", SetFunctionBreakpointsArguments, states=AFTER_INITIALIZE)
 async def set_function_breakpoints(session: Session, arguments: SetFunctionBreakpointsArguments) -> SetBreakpointsBody:
     specs = [
-        BreakpointSpec(function=requested.name, condition=requested.condition, hit_condition=requested.hit_condition)
+        BreakpointSpec(
+            function=requested.name,
+            condition=requested.condition or None,
+            hit_condition=requested.hit_condition or None,
+        )
         for requested in arguments.breakpoints
     ]
-    debugger = session.require_debugger()
-    results = await session.call(debugger.set_function_breakpoints, specs)
-    session.breakpoints.functions = specs
-    return SetBreakpointsBody(breakpoints=[convert.breakpoint(result, session.numbering) for result in results])
+    return SetBreakpointsBody(breakpoints=await apply(session, ("function", None), specs))
 
 
-@handles("setInstructionBreakpoints", SetInstructionBreakpointsArguments, states=WITH_DEBUGGEE)
+@handles("setInstructionBreakpoints", SetInstructionBreakpointsArguments, states=AFTER_INITIALIZE)
 async def set_instruction_breakpoints(
     session: Session, arguments: SetInstructionBreakpointsArguments
 ) -> SetBreakpointsBody:
@@ -84,25 +91,42 @@ async def set_instruction_breakpoints(
             BreakpointSpec(
                 instruction=pc,
                 module_id=module_id,
-                condition=requested.condition,
-                hit_condition=requested.hit_condition,
+                condition=requested.condition or None,
+                hit_condition=requested.hit_condition or None,
             )
         )
-    debugger = session.require_debugger()
-    results = await session.call(debugger.set_instruction_breakpoints, specs)
-    session.breakpoints.instructions = specs
-    return SetBreakpointsBody(breakpoints=[convert.breakpoint(result, session.numbering) for result in results])
+    return SetBreakpointsBody(breakpoints=await apply(session, ("instruction", None), specs))
 
 
-@handles("setExceptionBreakpoints", SetExceptionBreakpointsArguments, states=WITH_DEBUGGEE)
+async def apply(session: Session, group: Group, specs: list[BreakpointSpec]) -> list[Breakpoint]:
+    """Replace a group of breakpoints; without a program they wait for the next launch."""
+    session.breakpoints.request(group, specs)
+    if session.debugger is None:
+        why = "the program has ended" if session.state is State.ENDED else "no program has been launched"
+        return session.breakpoints.not_set(group, f"{why}: set when the program starts")
+    results = await session.call(setter(session.debugger, group), specs)
+    return session.breakpoints.resolved(group, results, session.numbering)
+
+
+def setter(debugger: SourceDebugger, group: Group) -> Callable[[list[BreakpointSpec]], list[BreakpointResult]]:
+    kind, path = group
+    if kind == "source":
+        assert path is not None
+        return partial(debugger.set_source_breakpoints, path)
+    if kind == "function":
+        return debugger.set_function_breakpoints
+    return debugger.set_instruction_breakpoints
+
+
+@handles("setExceptionBreakpoints", SetExceptionBreakpointsArguments, states=AFTER_INITIALIZE)
 async def set_exception_breakpoints(session: Session, arguments: SetExceptionBreakpointsArguments) -> None:
     filters = arguments.filters + [option.filter_id for option in arguments.filter_options or []]
     unknown = sorted(set(filters) - set(EXCEPTION_FILTER_IDS))
     if unknown:
         raise RequestError(f"unknown exception filter {', '.join(unknown)} (known: {', '.join(EXCEPTION_FILTER_IDS)})")
-    debugger = session.require_debugger()
-    await session.call(debugger.set_exception_filters, filters)
     session.breakpoints.exception_filters = filters
+    if session.debugger is not None:
+        await session.call(session.debugger.set_exception_filters, filters)
 
 
 @handles("breakpointLocations", BreakpointLocationsArguments, states=WITH_DEBUGGEE)
@@ -117,11 +141,11 @@ async def breakpoint_locations(session: Session, arguments: BreakpointLocationsA
 
 
 async def restore_breakpoints(session: Session) -> None:
-    """Set every breakpoint the client asked for again (after a restart)."""
+    """Set every breakpoint the client asked for in a freshly started program, and tell the
+    client about each one that came out differently than it was told (a ``breakpoint`` event)."""
     debugger = session.require_debugger()
-    wanted = session.breakpoints
-    for path, specs in wanted.by_source.items():
-        await session.call(debugger.set_source_breakpoints, path, specs)
-    await session.call(debugger.set_function_breakpoints, wanted.functions)
-    await session.call(debugger.set_instruction_breakpoints, wanted.instructions)
-    await session.call(debugger.set_exception_filters, wanted.exception_filters)
+    for group, specs in session.breakpoints.requested():
+        results = await session.call(setter(debugger, group), specs)
+        for changed in session.breakpoints.changes(group, results, session.numbering):
+            session.event("breakpoint", BreakpointEventBody(reason="changed", breakpoint=changed))
+    await session.call(debugger.set_exception_filters, session.breakpoints.exception_filters)

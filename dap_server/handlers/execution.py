@@ -26,14 +26,14 @@ def check_thread(thread_id: int) -> None:
 @handles("continue", ThreadArguments, states=STOPPED)
 async def continue_(session: Session, arguments: ThreadArguments) -> ContinueBody:
     check_thread(arguments.thread_id)
-    session.start_running(session.require_debugger().resume, resumable=True)
+    session.start_running(session.require_debugger().resume)
     return ContinueBody()
 
 
 async def step(session: Session, kind: str, arguments: StepArguments) -> None:
     check_thread(arguments.thread_id)
     debugger = session.require_debugger()
-    session.start_running(partial(debugger.step, kind, arguments.granularity), resumable=False)
+    session.start_running(partial(debugger.step, kind, arguments.granularity))
 
 
 @handles("next", StepArguments, states=STOPPED)

@@ -77,7 +77,16 @@ async def stack_trace(session: Session, arguments: StackTraceArguments) -> Stack
     stack = await current_stack(session)
     end = arguments.start_frame + arguments.levels if arguments.levels else None
     page = stack[arguments.start_frame : end]
-    frames = [convert.stack_frame(frame, frame_id, session.numbering) for frame_id, frame in page]
+    debugger = session.require_debugger()
+    frames = [
+        convert.stack_frame(
+            frame,
+            frame_id,
+            session.numbering,
+            None if frame.location else session.disassembly_sources.for_frame(debugger, frame),
+        )
+        for frame_id, frame in page
+    ]
     return StackTraceBody(stack_frames=frames, total_frames=len(stack))
 
 
@@ -128,7 +137,9 @@ async def evaluate(session: Session, arguments: EvaluateArguments) -> EvaluateBo
 async def set_variable(session: Session, arguments: SetVariableArguments) -> ValueReply:
     reference = session.references.get(arguments.variables_reference)
     debugger = session.require_debugger()
-    changed = await session.call(debugger.set_variable, reference, arguments.name, arguments.value)
+    changed = await session.call(
+        debugger.set_variable, reference, arguments.name, arguments.value, wants_hex(arguments.format)
+    )
     return convert.value_reply(changed, child_reference(session, changed.reference))
 
 
@@ -139,6 +150,7 @@ async def set_expression(session: Session, arguments: SetExpressionArguments) ->
     changed = await session.call(
         debugger.set_expression, arguments.expression, arguments.value, frame.id if frame else None
     )
+    session.values_changed()
     return convert.value_reply(changed, child_reference(session, changed.reference))
 
 

@@ -79,6 +79,7 @@ CAPABILITIES = Capabilities(
 @handles("initialize", InitializeArguments, states=frozenset({State.NEW}))
 async def initialize(session: Session, arguments: InitializeArguments) -> Capabilities:
     session.numbering = convert.Numbering(arguments.lines_start_at1, arguments.columns_start_at1)
+    session.client = arguments
     session.state = State.INITIALIZED
     return CAPABILITIES
 
@@ -94,7 +95,7 @@ async def attach(session: Session, config: AttachConfig) -> None:
 
 
 async def start(session: Session, config: LaunchConfig | AttachConfig, *, announce: bool = True) -> None:
-    """Start (or attach to) the program, paused at entry.
+    """Start (or attach to) the program, paused at entry, with the breakpoints asked for so far.
 
     ``announce``: send ``initialized`` after the response, so the client configures breakpoints.
     """
@@ -125,6 +126,7 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
     session.event("process", process)
     for path in await session.call(session.debugger.loaded_sources):
         session.event("loadedSource", LoadedSourceEventBody(reason="new", source=convert.source(path)))
+    await restore_breakpoints(session)
     if announce:
         session.after_response(lambda: session.event("initialized"))
 
@@ -138,7 +140,7 @@ def begin(session: Session) -> None:
     """Let a freshly configured program run (to its entry point, with stopOnEntry)."""
     debugger = session.require_debugger()
     stop_on_entry = session.config is not None and session.config.stop_on_entry
-    session.start_running(partial(run_from_start, debugger, stop_on_entry), resumable=not stop_on_entry)
+    session.start_running(partial(run_from_start, debugger, stop_on_entry))
 
 
 def run_from_start(debugger: SourceDebugger, stop_on_entry: bool) -> Stop:
@@ -157,7 +159,6 @@ async def restart(session: Session, arguments: RestartArguments) -> None:
     await session.end_debuggee(terminate=True)
     session.state = State.INITIALIZED
     await start(session, config, announce=False)  # the client does not configure again
-    await restore_breakpoints(session)
     begin(session)
 
 

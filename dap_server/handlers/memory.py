@@ -13,7 +13,7 @@ from dap_server.protocol.arguments import (
     ReadMemoryArguments,
     WriteMemoryArguments,
 )
-from dap_server.protocol.types import DisassembleBody, ReadMemoryBody, WriteMemoryBody
+from dap_server.protocol.types import DisassembleBody, MemoryEventBody, ReadMemoryBody, WriteMemoryBody
 from dap_server.state import PAUSED
 
 if TYPE_CHECKING:
@@ -45,7 +45,11 @@ async def write_memory(session: Session, arguments: WriteMemoryArguments) -> Wri
         raise RequestError(f"data is not valid base64: {error}") from None
     debugger = session.require_debugger()
     written = await session.call(debugger.write_memory, arguments.memory_reference, arguments.offset, data)
-    return WriteMemoryBody(bytes_written=written if isinstance(written, int) else len(data))
+    session.values_changed()
+    if session.client.supports_memory_event:
+        changed = MemoryEventBody(memory_reference=arguments.memory_reference, offset=arguments.offset, count=written)
+        session.after_response(lambda: session.event("memory", changed))
+    return WriteMemoryBody(bytes_written=written)
 
 
 @handles("disassemble", DisassembleArguments, states=PAUSED)

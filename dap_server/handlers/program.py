@@ -35,10 +35,18 @@ async def loaded_sources(session: Session, _: NoArguments) -> LoadedSourcesBody:
 
 @handles("source", SourceRequestArguments, states=WITH_DEBUGGEE)
 async def source(session: Session, arguments: SourceRequestArguments) -> SourceBody:
-    """The text of a source the client cannot open itself (we only know sources by path)."""
-    path = arguments.source.path if arguments.source else None
+    """The text of a source the client cannot open itself: a disassembly listing handed out
+    by reference for a frame without source, or a file by path."""
+    source = arguments.source
+    reference = (source.source_reference if source else None) or arguments.source_reference
+    if reference:
+        text = await session.call(session.disassembly_sources.text, session.require_debugger(), reference)
+        if text is None:
+            raise RequestError(f"no source with reference {reference}")
+        return SourceBody(content=text)
+    path = source.path if source else None
     if not path:
-        raise RequestError(f"no source with reference {arguments.source_reference}")
+        raise RequestError("the source names neither a path nor a sourceReference")
     try:
         return SourceBody(content=Path(path).read_text(errors="replace"))
     except OSError as error:

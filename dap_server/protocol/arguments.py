@@ -28,6 +28,8 @@ class InitializeArguments(ClientInput):
     path_format: str = "path"
     supports_variable_type: bool = False
     supports_memory_references: bool = False
+    supports_invalidated_event: bool = False
+    supports_memory_event: bool = False
 
 
 class SourceArgument(ClientInput):

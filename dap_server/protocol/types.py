@@ -221,6 +221,17 @@ class BreakpointEventBody(DapModel):
     breakpoint: Breakpoint
 
 
+class InvalidatedEventBody(DapModel):
+    areas: list[Literal["all", "stacks", "threads", "variables"]]
+    thread_id: int | None = None
+
+
+class MemoryEventBody(DapModel):
+    memory_reference: str
+    offset: int
+    count: int
+
+
 class CapabilitiesEventBody(DapModel):
     capabilities: Capabilities
 

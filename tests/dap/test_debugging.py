@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tests.dap.client import DapClient
+from tests.dap.session_helpers import FIXTURE_SOURCES, launch_to_breakpoint, locals_of, top_frame
 
-FIXTURE_SOURCES = Path(__file__).resolve().parents[1] / "fixtures"
 BASICS_EXIT_CODE = (120 * 120 + 15) % 7  # basics.c with n = 5: (factorial(5)² + sum_to(5)) % 7
-
-
-def launch_to_breakpoint(client: DapClient, program: Path, source: Path, lines: list[int], **config) -> dict:
-    """Launch, set breakpoints once ``initialized`` arrives, and return the first stopped event."""
-    seq = client.send_request("launch", {"program": str(program), **config})
-    launch_reply = client.response(seq)
-    assert launch_reply["success"], launch_reply.get("message")
-    client.event("initialized")
-    body = client.ok(
-        "setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": line} for line in lines]}
-    )
-    assert all(item["verified"] for item in body["breakpoints"]), body
-    client.ok("configurationDone")
-    return client.event("stopped")
-
-
-def top_frame(client: DapClient) -> dict:
-    return client.ok("stackTrace", {"threadId": 1})["stackFrames"][0]
-
-
-def locals_of(client: DapClient, frame_id: int) -> dict[str, str]:
-    scopes = client.ok("scopes", {"frameId": frame_id})["scopes"]
-    found = {}
-    for scope in scopes:
-        for variable in client.ok("variables", {"variablesReference": scope["variablesReference"]})["variables"]:
-            found.setdefault(variable["name"], variable["value"])
-    return found
 
 
 def test_breakpoint_stack_variables_step_and_exit(client: DapClient, fixtures, markers) -> None:

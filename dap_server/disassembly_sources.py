@@ -1,0 +1,70 @@
+"""Sources for frames without source: their function's disassembly, by ``sourceReference``.
+
+A frame in code without line information (a libc stub, say) gets a source the client
+asks the ``source`` request for; the reference stays the same for the same function all
+session long, so a client showing it already shows it again at the next stop.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from adapters.source.model import SourceFrame
+from adapters.wasm.disassembly import DisassembledRow, function_listing
+from dap_server.protocol.types import Source
+
+if TYPE_CHECKING:
+    from adapters.source.debugger import SourceDebugger
+
+HEADER_LINES = 1  # the comment line above the listing
+
+
+@dataclass(frozen=True)
+class _Function:
+    module_id: int
+    body_offset: int  # the function body's file offset: it names the function in its module
+
+
+class DisassemblySources:
+    def __init__(self) -> None:
+        self._references: dict[_Function, int] = {}
+        self._functions: dict[int, _Function] = {}
+
+    def for_frame(self, debugger: SourceDebugger, frame: SourceFrame) -> tuple[Source, int] | None:
+        """A source showing the frame's function, and the frame's (1-based) line in it."""
+        listing = _listing(debugger, frame.module_id, frame.pc)
+        if listing is None:
+            return None
+        body_offset, name, rows = listing
+        function = _Function(frame.module_id, body_offset)
+        reference = self._references.setdefault(function, len(self._references) + 1)
+        self._functions[reference] = function
+        line = HEADER_LINES + max(bisect_right([row.address for row in rows], frame.pc), 1)
+        source = Source(name=f"{name} (disassembly)", source_reference=reference, presentation_hint="deemphasize")
+        return source, line
+
+    def text(self, debugger: SourceDebugger, reference: int) -> str | None:
+        """The listing behind a reference, or None if the reference is unknown."""
+        function = self._functions.get(reference)
+        if function is None:
+            return None
+        listing = _listing(debugger, function.module_id, function.body_offset)
+        if listing is None:
+            return None
+        _, name, rows = listing
+        header = f"; {name}: no source line information, Wasm disassembly\n"
+        return header + "".join(f"0x{row.address:08x}  {row.instruction_bytes:<24} {row.text}\n" for row in rows)
+
+
+
+def _listing(debugger: SourceDebugger, module_id: int, pc: int) -> tuple[int, str, list[DisassembledRow]] | None:
+    """(body offset, function name, rows) of the function holding ``pc``."""
+    symbols = debugger.symbols.get(module_id)
+    module = symbols.module if symbols else None
+    body = module.function_at(pc) if module else None
+    if module is None or body is None:
+        return None
+    name = module.function_name(body.index) or f"function {body.index}"
+    return body.offset, name, function_listing(module, body)
