@@ -408,8 +408,8 @@ def evaluate_attribute(
     """Evaluate ``die``'s location-valued ``attribute`` at ``dwarf_pc``."""
     try:
         expression = expression_at(die, attribute, dwarf_pc)
-    except (DWARFError, NotImplementedError, ValueError) as error:
-        return LocationError(f"cannot read location list: {error}")
+    except Exception as error:  # noqa: BLE001 - pyelftools raises many kinds on a damaged list
+        return LocationError(f"cannot read location list: {type(error).__name__}: {error}")
     if expression is None:
         return OptimizedOut()
     return evaluate(expression, die.cu.structs, context, frame_base)

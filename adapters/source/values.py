@@ -209,6 +209,12 @@ class ValueRenderer:
     # ------------------------------------------------------------- variables
 
     def variable(self, name: str, value: ValueObject, fmt: Format = Format(), evaluate_name: str | None = None) -> Variable:
+        try:
+            return self._variable(name, value, fmt, evaluate_name)
+        except Exception as error:  # noqa: BLE001 - damaged type DWARF, read lazily: show why
+            return Variable(name=name, value=f"<cannot show: {type(error).__name__}: {error}>", evaluate_name=evaluate_name)
+
+    def _variable(self, name: str, value: ValueObject, fmt: Format, evaluate_name: str | None) -> Variable:
         result = Variable(name=name, value="", type=value.type.name, evaluate_name=evaluate_name)
         if isinstance(value.location, OptimizedOut):
             result.value = "<optimized out>"

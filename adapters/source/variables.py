@@ -18,11 +18,12 @@ from adapters.source.frame_context import FrameContext
 from adapters.source.functions import die_ranges
 from adapters.source.locations import (
     ImplicitLocation,
+    LocationError,
     evaluate_attribute,
     frame_base_reader,
 )
 from adapters.source.model import Scope, Variable
-from adapters.source.types import TypeResolver, die_name
+from adapters.source.types import TypeResolver, UnknownType, die_name
 from adapters.source.values import (
     AssignError,
     Format,
@@ -172,9 +173,15 @@ class FrameVariables:
         self._scope_die = scope_die
         self._pc = dwarf_pc
         self._global_count = global_count
-        self._frame_base = (
-            frame_base_reader(enclosing_subprogram(scope_die), context, dwarf_pc) if scope_die is not None else None
-        )
+        self._frame_base = self._frame_base_of(scope_die)
+
+    def _frame_base_of(self, scope_die: DIE | None) -> Callable[[], int] | None:
+        if scope_die is None:
+            return None
+        try:
+            return frame_base_reader(enclosing_subprogram(scope_die), self._context, self._pc)
+        except Exception:  # noqa: BLE001 - a damaged DIE tree: frame-relative variables say so when read
+            return None
 
     def value_of(self, die: DIE, frame_relative: bool = True) -> ValueObject:
         """The value a variable/parameter DIE names in this frame."""
@@ -188,21 +195,46 @@ class FrameVariables:
     def _named(self, dies: Sequence[DIE], frame_relative: bool = True) -> list[NamedValue]:
         named = []
         for die in dies:
-            name = die_name(die)
-            if name is None:
-                continue
-            qualified = self._resolver.qualified_name(die) or name
-            named.append(NamedValue(name, self.value_of(die, frame_relative), qualified))
+            try:
+                name = die_name(die)
+                if name is None:
+                    continue
+                qualified = self._resolver.qualified_name(die) or name
+                named.append(NamedValue(name, self.value_of(die, frame_relative), qualified))
+            except Exception as error:  # noqa: BLE001 - damaged DWARF: show the damage, keep the rest
+                named.append(self._damaged(f"<variable at DIE {die.offset:#x}>", error))
         return named
 
+    def _damaged(self, name: str, error: Exception) -> NamedValue:
+        location = LocationError(f"DWARF damaged: {type(error).__name__}: {error}")
+        return NamedValue(name, ValueObject(UnknownType("damaged"), location, self._context))
+
+    def _safely(self, produce: Callable[[], list[NamedValue]]) -> Callable[[], list[NamedValue]]:
+        """``produce``, or one entry saying why the DWARF it walks could not be read."""
+
+        def run() -> list[NamedValue]:
+            try:
+                return produce()
+            except Exception as error:  # noqa: BLE001 - pyelftools raises many kinds on bad input
+                return [self._damaged("<unreadable>", error)]
+
+        return run
+
     def _scope_of(self, name: str, produce: Callable[[], list[NamedValue]], hint: str | None, expensive: bool = False) -> Scope:
-        reference = self._renderer.registry.register(ValueChildren(self._renderer, produce))
+        reference = self._renderer.registry.register(ValueChildren(self._renderer, self._safely(produce)))
         return Scope(name, reference, expensive, hint)
 
     def scopes(self) -> list[Scope]:
         scopes: list[Scope] = []
         if self._scope_die is not None and self._dwarf is not None:
-            visible = visible_at(self._scope_die, self._pc, self._dwarf)
+            try:
+                visible = visible_at(self._scope_die, self._pc, self._dwarf)
+            except Exception as error:  # noqa: BLE001 - a damaged scope tree: no arguments or locals
+                damage = self._damaged("<unreadable>", error)
+                scopes.append(self._scope_of("Arguments", lambda: [damage], "arguments"))
+                scopes.append(self._scope_of("Locals", lambda: [damage], "locals"))
+                scopes.extend(self.wasm_scopes())
+                return scopes
             scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
             scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
             top = self._scope_die.cu.get_top_DIE()
