@@ -1,0 +1,155 @@
+"""The benchmark programs: test fixtures, the hot loop, Lua 5.4, a generated 10 MB module, native builds.
+
+Everything is built into ``bench/build/`` once and reused while its inputs are unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+for importable in (REPO, REPO / "examples"):
+    if str(importable) not in sys.path:
+        sys.path.insert(0, str(importable))
+
+from build import BASE_C_FLAGS, build_all
+
+from bench import bench_symbols
+
+BENCH = REPO / "bench"
+PROGRAMS = BENCH / "programs"
+BUILD = BENCH / "build"
+FIXTURES = REPO / "tests" / "fixtures"
+ZIG_CC = (sys.executable, "-m", "ziglang", "cc")
+
+LUPA = "lupa==2.8"  # its sdist bundles the Lua 5.4 sources
+LUA_EXCLUDED = {"lua.c", "luac.c", "ltests.c", "onelua.c"}  # other mains, the test build, the one-file build
+LUA_FLAGS = (
+    "-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    # WASI has no setjmp without Wasm exception handling: a Lua error aborts instead.
+    "-DLUAI_THROW(L,c)=abort()", "-DLUAI_TRY(L,c,a)=a", "-Dluai_jmpbuf=int",
+    "-Dlua_tmpnam(b,e)=(e=1)", "-DLUA_TMPNAMBUFSIZE=32",
+)
+LUA_LIBS = ("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks")
+BIG_DATA_BYTES = 10 * 1024 * 1024
+_MARKER = re.compile(r"BREAK: (\w+)")
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    wasm: Path
+    source: Path  # the source file whose markers the scenarios use
+
+    def line(self, marker: str) -> int:
+        """The 1-based line of ``/* BREAK: marker */`` in the source."""
+        for number, text in enumerate(self.source.read_text().splitlines(), start=1):
+            match = _MARKER.search(text)
+            if match and match.group(1) == marker:
+                return number
+        raise KeyError(f"no BREAK: {marker} in {self.source}")
+
+
+def compile_c(sources: list[Path], output: Path, flags: tuple[str, ...] = (), libs: tuple[str, ...] = ()) -> Path:
+    """Compile C sources to a wasm32-wasi module with full DWARF, unless it is up to date."""
+    if output.exists() and all(source.stat().st_mtime <= output.stat().st_mtime for source in sources):
+        return output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    command = [*ZIG_CC, *BASE_C_FLAGS, *flags, *map(str, sources), *libs, "-o", str(output)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{completed.stderr}")
+    return output
+
+
+def fixtures() -> dict[str, Program]:
+    """The test fixtures the scenarios use (built by examples/build.py)."""
+    built = build_all([FIXTURES])
+    return {name: Program(name, built[name], FIXTURES / f"{name}.c") for name in ("basics", "heavy", "types")}
+
+
+def hot_loop() -> Program:
+    source = PROGRAMS / "hot_loop.c"
+    return Program("hot_loop", compile_c([source], BUILD / "hot_loop.wasm"), source)
+
+
+def lua() -> Program:
+    """The Lua 5.4 interpreter (from PyPI lupa's sdist) running a small script: about 2 MB with DWARF."""
+    sources_dir = _lua_sources()
+    main = PROGRAMS / "lua" / "main.c"
+    sources = [*sorted(p for p in sources_dir.glob("*.c") if p.name not in LUA_EXCLUDED),
+               main, PROGRAMS / "lua" / "wasi_shims.c"]
+    flags = ("-I", str(PROGRAMS / "lua" / "shim"), "-I", str(sources_dir), *LUA_FLAGS)
+    return Program("lua", compile_c(sources, BUILD / "lua.wasm", flags, LUA_LIBS), main)
+
+
+def _lua_sources() -> Path:
+    target = BUILD / "lua54"
+    if (target / "lvm.c").exists():
+        return target
+    downloads = BUILD / "downloads"
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", "lupa",
+                    LUPA, "-d", str(downloads)], check=True)
+    archive = next(downloads.glob("lupa-*.tar.gz"))
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            parts = Path(member.name).parts
+            if parts[1:3] == ("third-party", "lua54") and len(parts) == 4 and member.isfile():
+                (target / parts[3]).write_bytes(tar.extractfile(member).read())
+    return target
+
+
+def generated_big(functions: int = 6000) -> Program:
+    """bench_symbols' generated program: thousands of small functions, about 4 MB with DWARF."""
+    source, wasm = bench_symbols.build(functions)
+    return Program(f"big_{functions}", wasm, source)
+
+
+def native(program: Program) -> Path:
+    """A native gcc -g -O0 build of a single-file C program, for gdb."""
+    output = BUILD / "native" / program.name
+    if not output.exists() or output.stat().st_mtime < program.source.stat().st_mtime:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["gcc", "-g", "-O0", str(program.source), "-o", str(output)], check=True)
+    return output
+
+
+def big_data_module(size: int = BIG_DATA_BYTES) -> Path:
+    """A runnable core module carrying ``size`` bytes in one data segment (its ``_start`` returns at once)."""
+    output = BUILD / f"data_{size}.wasm"
+    if not output.exists():
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(_data_module(size))
+    return output
+
+
+def _data_module(size: int) -> bytes:
+    def section(section_id: int, payload: bytes) -> bytes:
+        return bytes([section_id]) + _leb(len(payload)) + payload
+
+    def name(text: str) -> bytes:
+        return _leb(len(text)) + text.encode()
+
+    pages = (size + 0xFFFF) // 0x10000
+    types = section(1, b"\x01\x60\x00\x00")  # one type: [] -> []
+    functions = section(3, b"\x01\x00")
+    memory = section(5, b"\x01\x00" + _leb(pages))
+    exports = section(7, b"\x02" + name("_start") + b"\x00\x00" + name("memory") + b"\x02\x00")
+    code = section(10, b"\x01\x02\x00\x0b")  # one body: no locals, end
+    data = section(11, b"\x01\x00\x41\x00\x0b" + _leb(size) + bytes(range(256)) * (size // 256) + bytes(size % 256))
+    return b"\x00asm\x01\x00\x00\x00" + types + functions + memory + exports + code + data
+
+
+def _leb(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
