@@ -39,7 +39,7 @@ from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.component import Artifact
-from adapters.wasm.debuggee import Debuggee, DebuggeeError, Frame, StopEvent, StopReason
+from adapters.wasm.debuggee import Debuggee, DebuggeeError, DebuggeeGone, Frame, StopEvent, StopReason
 from adapters.wasm.disassembly import disassemble
 
 OutputCallback = Callable[[str, str], None]
@@ -260,20 +260,27 @@ class SourceDebugger:
             else:
                 continue
             break
-        return self._finish(self._run_until_stop(entry=True))
+        return self._finish(self._unless_gone(lambda: self._run_until_stop(entry=True)))
 
     def resume(self) -> Stop:
         self._begin_run()
-        return self._finish(self._run_until_stop())
+        return self._finish(self._unless_gone(self._run_until_stop))
 
     def step(self, kind: StepKind, granularity: Granularity = "statement") -> Stop:
         self._begin_run()
         self._forget_stop()
-        event = self._planner.step(kind, granularity, self._is_user_stop)
-        stop = self._interpret(event)
+        stop = self._unless_gone(lambda: self._interpret(self._planner.step(kind, granularity, self._is_user_stop)))
         if stop is None:  # e.g. a logpoint ended the step: carry on to a real stop
             return self.resume()
         return self._finish(stop)
+
+    def _unless_gone(self, run: Callable[[], Result]) -> Result | Stop:
+        """``run``; if the program vanishes meanwhile (Wasmtime killed, say), its exit instead."""
+        try:
+            return run()
+        except DebuggeeGone:
+            self.exit_code = self.debuggee.close()
+            return Stop(StopKind.EXITED, description="the program ended unexpectedly", exit_code=self.exit_code)
 
     def pause(self) -> None:
         """Stop the run in progress (any thread). Outside a run there is nothing to pause:
