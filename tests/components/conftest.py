@@ -53,3 +53,7 @@ def launch() -> Iterator[Callable[..., Session]]:
     yield _launch
     for debugger in sessions:
         debugger.close()
+
+
+# The DAP server fixtures (a real stdio server whose every message is schema-checked).
+from tests.dap.conftest import client, message_log, server, server_env  # noqa: E402, F401
