@@ -220,15 +220,22 @@ def free_port() -> int:
 
 @pytest.fixture
 def user_stub(tmp_path) -> Iterator[tuple[subprocess.Popen, int]]:
-    """A `wasmtime run -g` started the way a user would, listening when yielded."""
-    port = free_port()
+    """A `wasmtime run -g` started the way a user would, listening when yielded (another
+    process may take the chosen port first: then it is tried again on another)."""
     program = write_wat(tmp_path, "add", ADD)
-    process = subprocess.Popen(
-        [str(find_wasmtime().path), "run", "-g", f"127.0.0.1:{port}", str(program)],
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    assert b"Debugger listening" in process.stderr.readline()
+    for _ in range(3):
+        port = free_port()
+        process = subprocess.Popen(
+            [str(find_wasmtime().path), "run", "-g", f"127.0.0.1:{port}", str(program)],
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        if b"Debugger listening" in process.stderr.readline():
+            break
+        process.wait()
+        process.stderr.close()
+    else:
+        pytest.fail("wasmtime run -g did not start listening")
     yield process, port
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
