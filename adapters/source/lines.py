@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from adapters.source.paths import join_dwarf_path
+from adapters.wasm.leb128 import WasmFormatError, decode_signed, decode_unsigned
 
 # Row flag bits
 IS_STMT = 1
@@ -101,27 +102,18 @@ class _Cursor:
         return value
 
     def uleb(self) -> int:
-        result = shift = 0
-        data, pos, end = self.data, self.pos, self.end
-        while True:
-            if pos >= end:
-                raise LineTableError(f"line program truncated at offset {pos}")
-            byte = data[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                self.pos = pos
-                return result
+        try:
+            value, self.pos = decode_unsigned(self.data, self.pos, self.end)
+        except WasmFormatError as error:
+            raise LineTableError(f"line program: {error}") from None
+        return value
 
     def sleb(self) -> int:
-        result = shift = 0
-        while True:
-            byte = self.u8()
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return result - (1 << shift) if byte & 0x40 else result
+        try:
+            value, self.pos = decode_signed(self.data, self.pos, self.end)
+        except WasmFormatError as error:
+            raise LineTableError(f"line program: {error}") from None
+        return value
 
     def cstring(self) -> str:
         end = self.data.find(b"\0", self.pos, self.end)

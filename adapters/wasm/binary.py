@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from adapters.wasm.leb128 import WasmFormatError, decode_signed, decode_unsigned
+
 MAGIC = b"\x00asm"
 CORE_VERSION = b"\x01\x00\x00\x00"
 
@@ -20,10 +22,6 @@ SECTION_CODE = 10
 
 IMPORT_FUNC = 0
 IMPORT_GLOBAL = 3
-
-
-class WasmFormatError(ValueError):
-    """The bytes are not a well-formed core Wasm module."""
 
 
 class Reader:
@@ -55,28 +53,12 @@ class Reader:
         return self.uleb(32)
 
     def uleb(self, max_bits: int = 64) -> int:
-        result = shift = 0
-        while True:
-            byte = self.byte()
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return result
-            if shift >= max_bits + 7:
-                raise WasmFormatError(f"LEB128 too long at offset {self.offset}")
+        value, self.offset = decode_unsigned(self.data, self.offset, self.end, max_bits)
+        return value
 
     def sleb(self, max_bits: int = 64) -> int:
-        result = shift = 0
-        while True:
-            byte = self.byte()
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                if byte & 0x40:
-                    result -= 1 << shift
-                return result
-            if shift >= max_bits + 7:
-                raise WasmFormatError(f"LEB128 too long at offset {self.offset}")
+        value, self.offset = decode_signed(self.data, self.offset, self.end, max_bits)
+        return value
 
     def name(self) -> str:
         return self.bytes(self.u32()).decode("utf-8", errors="replace")

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from adapters.wasm.binary import FunctionBody, WasmFormatError
+from adapters.wasm.leb128 import decode_signed, decode_unsigned
 
 Opcode = int | tuple[int, int]  # a single byte, or (prefix byte, sub-opcode)
 
@@ -421,39 +422,11 @@ def _truncated(pos: int) -> WasmFormatError:
 
 
 def _read_uleb(data: bytes, pos: int, end: int, max_bits: int = 32) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= end:
-            raise _truncated(pos)
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            if result >> max_bits:
-                raise WasmFormatError(f"integer too large at offset {pos - 1}")
-            return result, pos
-        if shift >= max_bits:
-            raise WasmFormatError(f"LEB128 integer too long at offset {pos - 1}")
+    return decode_unsigned(data, pos, end, max_bits)
 
 
 def _read_sleb(data: bytes, pos: int, end: int, bits: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= end:
-            raise _truncated(pos)
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            if byte & 0x40:
-                result -= 1 << shift
-            if not -(1 << (bits - 1)) <= result < 1 << (bits - 1):
-                raise WasmFormatError(f"integer too large at offset {pos - 1}")
-            return result, pos
-        if shift >= bits:
-            raise WasmFormatError(f"LEB128 integer too long at offset {pos - 1}")
+    return decode_signed(data, pos, end, bits)
 
 
 def _read_u32(data: bytes, pos: int, end: int) -> tuple[int, int]:
