@@ -20,6 +20,9 @@ SECTION_GLOBAL = 6
 SECTION_EXPORT = 7
 SECTION_CODE = 10
 
+NAMES_FUNCTIONS = 1  # subsections of the `name` custom section
+NAMES_GLOBALS = 7
+
 IMPORT_FUNC = 0
 IMPORT_GLOBAL = 3
 
@@ -98,6 +101,7 @@ class WasmModule:
     imports: list[Import] = field(default_factory=list)
     functions: list[FunctionBody] = field(default_factory=list)
     function_names: dict[int, str] = field(default_factory=dict)
+    global_names: dict[int, str] = field(default_factory=dict)  # e.g. 0: "__stack_pointer"
     module_name: str | None = None
     exports: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (kind, index)
     code_offset: int | None = None
@@ -257,10 +261,11 @@ def _read_names(module: WasmModule, reader: Reader) -> None:
             end = reader.offset + size
             if kind == 0:
                 module.module_name = reader.name()
-            elif kind == 1:
+            elif kind in (NAMES_FUNCTIONS, NAMES_GLOBALS):
+                names = module.function_names if kind == NAMES_FUNCTIONS else module.global_names
                 for _ in range(reader.u32()):
                     index = reader.u32()
-                    module.function_names[index] = reader.name()
+                    names[index] = reader.name()
             reader.offset = end
     except WasmFormatError:
         pass

@@ -63,6 +63,8 @@ def _render_operands(instruction: Instruction, module: WasmModule | None) -> lis
             parts.append(_memarg_text(instruction.mnemonic, value))
         elif operand == Operand.FUNC:
             parts.append(_function_text(value, module))
+        elif operand == Operand.GLOBAL and module is not None and value in module.global_names:
+            parts.append(f"{value} <{module.global_names[value]}>")
         else:
             parts.append(_OPERAND_TEXT[operand](value))
     return parts

@@ -323,3 +323,10 @@ def test_disassembling_arbitrary_code_never_fails_and_tiles_the_body(program, co
         assert following.address == previous.address + len(previous.instruction_bytes.split())
     listing = function_listing(module, module_body)
     assert sum(len(row.instruction_bytes.split()) for row in listing) == module_body.end - module_body.locals_end
+
+
+def test_globals_are_named_from_the_name_section(fixtures):
+    module = parse_module(fixtures["basics"].read_bytes())
+    assert module.global_names[0] == "__stack_pointer"
+    texts = [row.text for body in module.functions[:40] for row in function_listing(module, body)]
+    assert any(text.startswith("global.get 0 <__stack_pointer>") for text in texts)

@@ -62,7 +62,7 @@ from adapters.source.variables import (
     unit_globals,
     visible_at,
 )
-from adapters.wasm.binary import Reader, WasmFormatError, WasmModule
+from adapters.wasm.binary import WasmModule
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.values import WasmValue
 
@@ -74,7 +74,6 @@ _NAMED_TYPE_TAGS = {
     "DW_TAG_union_type": "union",
     "DW_TAG_enumeration_type": "enum",
 }
-_NAME_SECTION_GLOBALS = 7
 _WASM_TYPES = {"i32": c_types.INT, "i64": c_types.LONG_LONG, "f32": c_types.FLOAT, "f64": c_types.DOUBLE}
 
 
@@ -192,7 +191,7 @@ class DwarfProgram:
 
     @cached_property
     def wasm_global_names(self) -> dict[str, int]:
-        return _global_names(self.module)
+        return {name: index for index, name in self.module.global_names.items()}
 
     def _all_dies(self) -> Iterator[DIE]:
         for cu in self.dwarf.iter_CUs():
@@ -414,24 +413,3 @@ def _is_discarded(die: DIE) -> bool:
 def _name(die: DIE) -> str | None:
     attribute = die.attributes.get("DW_AT_name")
     return attribute.value.decode("utf-8", "replace") if attribute is not None else None
-
-
-def _global_names(module: WasmModule) -> dict[str, int]:
-    """Wasm global names from the ``name`` section (subsection 7), e.g. ``__stack_pointer``."""
-    data = module.custom_section("name")
-    names: dict[str, int] = {}
-    if data is None:
-        return names
-    reader = Reader(data)
-    try:
-        while not reader.at_end():
-            kind, size = reader.byte(), reader.u32()
-            end = reader.offset + size
-            if kind == _NAME_SECTION_GLOBALS:
-                for _ in range(reader.u32()):
-                    index = reader.u32()
-                    names[reader.name()] = index
-            reader.offset = end
-    except WasmFormatError:
-        pass  # the name section is advisory
-    return names
