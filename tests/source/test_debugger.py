@@ -326,3 +326,31 @@ def test_stop_on_entry_stops_at_main(fixtures, markers):
         assert debugger.resume().kind is StopKind.EXITED
     finally:
         debugger.close()
+
+
+STEPPING = str(FIXTURES / "stepping.c")
+
+
+def test_step_in_steps_over_a_function_without_debug_info(debug, markers):
+    lines = markers("stepping.c")
+    session = debug("stepping", breakpoints={STEPPING: [at(lines["call_hidden"])]})
+    session.debugger.resume()
+    assert session.debugger.step("in").kind is StopKind.STEP
+    assert session.top() == ("main", lines["call_visible"])
+    session.debugger.step("in")
+    assert session.top() == ("visible", lines["visible_body"])
+
+
+def test_step_in_follows_an_indirect_call(debug, markers):
+    lines = markers("stepping.c")
+    session = debug("stepping", breakpoints={STEPPING: [at(lines["call_indirect"])]})
+    session.debugger.resume()
+    session.debugger.step("in")
+    assert session.top()[0] == "pick"  # the direct call on the line comes first
+    session.debugger.step("out")
+    assert session.top() == ("main", lines["call_indirect"])
+    session.debugger.step("in")
+    assert session.top() == ("visible", lines["visible_body"])  # through the function pointer
+    session.debugger.step("out")
+    session.debugger.step("over")
+    assert session.top() == ("main", lines["call_indirect"] + 1)
