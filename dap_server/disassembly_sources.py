@@ -32,16 +32,18 @@ class DisassemblySources:
         self._references: dict[_Function, int] = {}
         self._functions: dict[int, _Function] = {}
 
-    def for_frame(self, debugger: SourceDebugger, frame: SourceFrame) -> tuple[Source, int] | None:
-        """A source showing the frame's function, and the frame's (1-based) line in it."""
-        listing = _listing(debugger, frame.module_id, frame.pc)
+    def for_frame(self, debugger: SourceDebugger, frame: SourceFrame, caller: bool) -> tuple[Source, int] | None:
+        """A source showing the frame's function, and the frame's (1-based) line in it: the
+        instruction at its PC, or for a ``caller`` (whose PC is a return address) the call."""
+        pc = frame.pc - 1 if caller else frame.pc
+        listing = _listing(debugger, frame.module_id, pc)
         if listing is None:
             return None
         body_offset, name, rows = listing
         function = _Function(frame.module_id, body_offset)
         reference = self._references.setdefault(function, len(self._references) + 1)
         self._functions[reference] = function
-        line = HEADER_LINES + max(bisect_right([row.address for row in rows], frame.pc), 1)
+        line = HEADER_LINES + max(bisect_right([row.address for row in rows], pc), 1)
         source = Source(name=f"{name} (disassembly)", source_reference=reference, presentation_hint="deemphasize")
         return source, line
 

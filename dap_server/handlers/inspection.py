@@ -76,16 +76,15 @@ async def stack_trace(session: Session, arguments: StackTraceArguments) -> Stack
     check_thread(arguments.thread_id)
     stack = await current_stack(session)
     end = arguments.start_frame + arguments.levels if arguments.levels else None
-    page = stack[arguments.start_frame : end]
     debugger = session.require_debugger()
     frames = [
         convert.stack_frame(
             frame,
             frame_id,
             session.numbering,
-            None if frame.location else session.disassembly_sources.for_frame(debugger, frame),
+            None if frame.location else session.disassembly_sources.for_frame(debugger, frame, caller=depth > 0),
         )
-        for frame_id, frame in page
+        for depth, (frame_id, frame) in list(enumerate(stack))[arguments.start_frame : end]
     ]
     return StackTraceBody(stack_frames=frames, total_frames=len(stack))
 
