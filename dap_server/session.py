@@ -105,6 +105,9 @@ class Session:
                     work.start_soon(self._process_requests)
                     work.start_soon(self._read, MessageReader(receive))
                     await self._ending.wait()
+                    # A run holds a worker thread until the program stops, and cancelling waits
+                    # for it: end the program first.
+                    await self.end_debuggee(terminate=True)
                     work.cancel_scope.cancel()
             finally:
                 with anyio.CancelScope(shield=True):
