@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING
 
+import anyio
 from pydantic import ValidationError
 
 from adapters.source.model import Stop
@@ -118,7 +119,8 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
         opener = partial(SourceDebugger.attach, config.host, config.port, path_mappings=mappings, **callbacks)
         process = ProcessEventBody(name=f"{config.host}:{config.port}", is_local_process=False, start_method="attach")
     try:
-        session.debugger = await session.call(opener)
+        with anyio.CancelScope(shield=True):  # a client gone mid-launch: keep the program to end it
+            session.debugger = await session.call(opener)
     except Exception as error:
         raise RequestError(f"could not start the program: {error}") from error
     session.config = config
