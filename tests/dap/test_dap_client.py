@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,9 +30,9 @@ def test_debug_client_suite(message_log: Path, fixtures, markers) -> None:
         "DAP_PYTHON": sys.executable,
         "DAP_REPO": str(REPO),
         MESSAGE_LOG_VARIABLE: str(message_log),
-        "DAP_PROGRAM": str(fixtures["basics"]),
-        "DAP_SOURCE": str(REPO / "tests" / "fixtures" / "basics.c"),
-        "DAP_BREAK_LINE": str(markers("basics.c")["square_body"]),
+        "DAP_PROGRAMS": json.dumps({name: str(fixtures[name]) for name in ("basics", "types", "traps", "heavy")}),
+        "DAP_MARKERS": json.dumps({name: markers(name) for name in ("basics.c", "types.c", "traps.c", "heavy.c")}),
+        "DAP_SOURCES": str(REPO / "tests" / "fixtures"),
     }
     mocha = CLIENT_DIR / "node_modules" / ".bin" / "mocha"
     result = subprocess.run(

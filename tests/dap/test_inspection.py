@@ -219,6 +219,19 @@ def test_modules_loaded_sources_and_source_requests(stopped: Stopped) -> None:
     assert not unknown["success"] and "4242" in unknown["message"]
 
 
+def test_breakpoint_locations(stopped: Stopped, markers) -> None:
+    client = stopped.client
+    line = markers("types.c")["walk_body"]
+    found = client.ok("breakpointLocations", {"source": {"path": str(TYPES_SOURCE)}, "line": line - 2, "endLine": line})
+    lines = [location["line"] for location in found["breakpoints"]]
+    assert line in lines and all(line - 2 <= number <= line for number in lines)
+    assert all(location["column"] >= 1 for location in found["breakpoints"])
+    comment = client.ok("breakpointLocations", {"source": {"path": str(TYPES_SOURCE)}, "line": 1})
+    assert comment["breakpoints"] == []
+    elsewhere = client.ok("breakpointLocations", {"source": {"path": "/nowhere/else.c"}, "line": 3})
+    assert elsewhere["breakpoints"] == []
+
+
 def test_stack_trace_paging(stopped: Stopped) -> None:
     client = stopped.client
     whole = client.ok("stackTrace", {"threadId": 1})

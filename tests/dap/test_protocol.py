@@ -168,3 +168,35 @@ def test_debug_subcommand_without_frontend_is_explained() -> None:
         check=False,
     )
     assert result.returncode == 0 and "--port" in result.stdout
+
+
+def test_every_claimed_request_has_a_handler() -> None:
+    from dap_server.handlers import HANDLERS
+    from dap_server.handlers.lifecycle import CAPABILITIES
+
+    requests = {
+        "supportsConfigurationDoneRequest": "configurationDone",
+        "supportsFunctionBreakpoints": "setFunctionBreakpoints",
+        "supportsExceptionInfoRequest": "exceptionInfo",
+        "supportsSetVariable": "setVariable",
+        "supportsSetExpression": "setExpression",
+        "supportsCompletionsRequest": "completions",
+        "supportsModulesRequest": "modules",
+        "supportsLoadedSourcesRequest": "loadedSources",
+        "supportsRestartRequest": "restart",
+        "supportsTerminateRequest": "terminate",
+        "supportsReadMemoryRequest": "readMemory",
+        "supportsWriteMemoryRequest": "writeMemory",
+        "supportsDisassembleRequest": "disassemble",
+        "supportsInstructionBreakpoints": "setInstructionBreakpoints",
+        "supportsBreakpointLocationsRequest": "breakpointLocations",
+        "supportsCancelRequest": "cancel",
+        "supportsStepInTargetsRequest": "stepInTargets",
+        "supportsGotoTargetsRequest": "gotoTargets",
+        "supportsDataBreakpoints": "dataBreakpointInfo",
+        "supportsTerminateThreadsRequest": "terminateThreads",
+    }
+    claimed = CAPABILITIES.to_wire()
+    for capability, command in requests.items():
+        handled = command in HANDLERS or command == "cancel"  # cancel is answered by the reader
+        assert claimed.get(capability, False) == handled, capability

@@ -132,6 +132,10 @@ def test_function_and_instruction_breakpoints(client: DapClient, fixtures) -> No
     stopped = client.event("stopped")["body"]
     assert stopped["reason"] == "instruction breakpoint"
     assert top_frame(client)["instructionPointerReference"] == target
+    following = next(rows[index + 1] for index, row in enumerate(rows) if row["address"] == target)
+    client.ok("next", {"threadId": 1, "granularity": "instruction"})
+    assert client.event("stopped")["body"]["reason"] == "step"
+    assert top_frame(client)["instructionPointerReference"] == following["address"]
 
     frames = stack(client)
     without_source = [frame for frame in frames if frame["source"].get("sourceReference")]
