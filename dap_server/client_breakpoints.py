@@ -56,12 +56,18 @@ class ClientBreakpoints:
     def not_set(self, group: Group, message: str) -> list[Breakpoint]:
         """The group's breakpoints as waiting for a program to be set in."""
         request = self._requests[group]
-        breakpoints = [Breakpoint(id=client_id, verified=False, message=message, reason="pending") for client_id in request.client_ids]
+        breakpoints = [
+            Breakpoint(id=client_id, verified=False, message=message, reason="pending")
+            for client_id in request.client_ids
+        ]
         self._reported.update((b.id, b) for b in breakpoints if b.id is not None)
         return breakpoints
 
     def resolved(
-        self, group: Group, results: Sequence[BreakpointResult], numbering: convert.Numbering
+        self,
+        group: Group,
+        results: Sequence[BreakpointResult],
+        numbering: convert.Numbering,
     ) -> list[Breakpoint]:
         """The debugger's results for the group's breakpoints (in request order), under client ids."""
         request = self._requests[group]
@@ -77,7 +83,10 @@ class ClientBreakpoints:
         return breakpoints
 
     def changes(
-        self, group: Group, results: Sequence[BreakpointResult], numbering: convert.Numbering
+        self,
+        group: Group,
+        results: Sequence[BreakpointResult],
+        numbering: convert.Numbering,
     ) -> list[Breakpoint]:
         """Like ``resolved``, but only the breakpoints the client knows differently."""
         before = [self._reported.get(client_id) for client_id in self._requests[group].client_ids]

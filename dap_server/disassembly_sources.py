@@ -44,7 +44,11 @@ class DisassemblySources:
         reference = self._references.setdefault(function, len(self._references) + 1)
         self._functions[reference] = function
         line = HEADER_LINES + max(bisect_right([row.address for row in rows], pc), 1)
-        source = Source(name=f"{name} (disassembly)", source_reference=reference, presentation_hint="deemphasize")
+        source = Source(
+            name=f"{name} (disassembly)",
+            source_reference=reference,
+            presentation_hint="deemphasize",
+        )
         return source, line
 
     def text(self, debugger: SourceDebugger, reference: int) -> str | None:
@@ -58,7 +62,6 @@ class DisassemblySources:
         _, name, rows = listing
         header = f"; {name}: no source line information, Wasm disassembly\n"
         return header + "".join(f"0x{row.address:08x}  {row.instruction_bytes:<24} {row.text}\n" for row in rows)
-
 
 
 def _listing(debugger: SourceDebugger, module_id: int, pc: int) -> tuple[int, str, list[DisassembledRow]] | None:

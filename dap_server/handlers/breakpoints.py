@@ -80,7 +80,11 @@ async def set_function_breakpoints(session: Session, arguments: SetFunctionBreak
     return SetBreakpointsBody(breakpoints=await apply(session, ("function", None), specs))
 
 
-@handles("setInstructionBreakpoints", SetInstructionBreakpointsArguments, states=AFTER_INITIALIZE)
+@handles(
+    "setInstructionBreakpoints",
+    SetInstructionBreakpointsArguments,
+    states=AFTER_INITIALIZE,
+)
 async def set_instruction_breakpoints(
     session: Session, arguments: SetInstructionBreakpointsArguments
 ) -> SetBreakpointsBody:

@@ -111,7 +111,11 @@ async def variables(session: Session, arguments: VariablesArguments) -> Variable
     reference = session.references.get(arguments.variables_reference)
     debugger = session.require_debugger()
     found = await session.call(
-        debugger.variables, reference, arguments.start, arguments.count or None, wants_hex(arguments.format)
+        debugger.variables,
+        reference,
+        arguments.start,
+        arguments.count or None,
+        wants_hex(arguments.format),
     )
     return VariablesBody(
         variables=[convert.variable(value, child_reference(session, value.reference)) for value in found]
@@ -137,7 +141,11 @@ async def set_variable(session: Session, arguments: SetVariableArguments) -> Val
     reference = session.references.get(arguments.variables_reference)
     debugger = session.require_debugger()
     changed = await session.call(
-        debugger.set_variable, reference, arguments.name, arguments.value, wants_hex(arguments.format)
+        debugger.set_variable,
+        reference,
+        arguments.name,
+        arguments.value,
+        wants_hex(arguments.format),
     )
     return convert.value_reply(changed, child_reference(session, changed.reference))
 
@@ -147,7 +155,10 @@ async def set_expression(session: Session, arguments: SetExpressionArguments) ->
     frame = await frame_for(session, arguments.frame_id)
     debugger = session.require_debugger()
     changed = await session.call(
-        debugger.set_expression, arguments.expression, arguments.value, frame.id if frame else None
+        debugger.set_expression,
+        arguments.expression,
+        arguments.value,
+        frame.id if frame else None,
     )
     session.values_changed()
     return convert.value_reply(changed, child_reference(session, changed.reference))

@@ -13,7 +13,12 @@ from dap_server.protocol.arguments import (
     ReadMemoryArguments,
     WriteMemoryArguments,
 )
-from dap_server.protocol.types import DisassembleBody, MemoryEventBody, ReadMemoryBody, WriteMemoryBody
+from dap_server.protocol.types import (
+    DisassembleBody,
+    MemoryEventBody,
+    ReadMemoryBody,
+    WriteMemoryBody,
+)
 from dap_server.state import PAUSED
 
 if TYPE_CHECKING:
@@ -28,7 +33,10 @@ async def read_memory(session: Session, arguments: ReadMemoryArguments) -> ReadM
         raise RequestError(f"count {arguments.count} is more than the {MAX_READ} bytes one request may read")
     debugger = session.require_debugger()
     address, data = await session.call(
-        debugger.read_memory, arguments.memory_reference, arguments.offset, arguments.count
+        debugger.read_memory,
+        arguments.memory_reference,
+        arguments.offset,
+        arguments.count,
     )
     return ReadMemoryBody(
         address=f"0x{address:x}",
@@ -47,7 +55,11 @@ async def write_memory(session: Session, arguments: WriteMemoryArguments) -> Wri
     written = await session.call(debugger.write_memory, arguments.memory_reference, arguments.offset, data)
     session.values_changed()
     if session.client.supports_memory_event:
-        changed = MemoryEventBody(memory_reference=arguments.memory_reference, offset=arguments.offset, count=written)
+        changed = MemoryEventBody(
+            memory_reference=arguments.memory_reference,
+            offset=arguments.offset,
+            count=written,
+        )
         session.after_response(lambda: session.event("memory", changed))
     return WriteMemoryBody(bytes_written=written)
 

@@ -19,7 +19,11 @@ def launch(client: DapClient, program: Path, **config) -> None:
 
 def set_breakpoints(client: DapClient, source: Path, lines: list[int], **extra) -> list[dict]:
     body = client.ok(
-        "setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": line, **extra} for line in lines]}
+        "setBreakpoints",
+        {
+            "source": {"path": str(source)},
+            "breakpoints": [{"line": line, **extra} for line in lines],
+        },
     )
     return body["breakpoints"]
 
@@ -60,7 +64,10 @@ def locals_of(client: DapClient, frame_id: int) -> dict[str, str]:
 
 
 def evaluate(client: DapClient, expression: str, frame_id: int, context: str = "watch", **extra) -> dict:
-    return client.request("evaluate", {"expression": expression, "frameId": frame_id, "context": context, **extra})
+    return client.request(
+        "evaluate",
+        {"expression": expression, "frameId": frame_id, "context": context, **extra},
+    )
 
 
 def children_of(pid: int) -> list[int]:

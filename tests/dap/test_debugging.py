@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from tests.dap.client import DapClient
-from tests.dap.session_helpers import FIXTURE_SOURCES, launch_to_breakpoint, locals_of, top_frame
+from tests.dap.session_helpers import (
+    FIXTURE_SOURCES,
+    launch_to_breakpoint,
+    locals_of,
+    top_frame,
+)
 
 BASICS_EXIT_CODE = (120 * 120 + 15) % 7  # basics.c with n = 5: (factorial(5)² + sum_to(5)) % 7
 

@@ -47,7 +47,12 @@ def stopped(tmp_path_factory, fixtures, markers) -> Iterator[Stopped]:
     client = server.client
     client.ok(
         "initialize",
-        {"adapterID": "wasmtime", "clientID": "pytest", "supportsInvalidatedEvent": True, "supportsMemoryEvent": True},
+        {
+            "adapterID": "wasmtime",
+            "clientID": "pytest",
+            "supportsInvalidatedEvent": True,
+            "supportsMemoryEvent": True,
+        },
     )
     line = markers("types.c")["all_initialised"]
     launch_to_breakpoint(client, fixtures["types"], TYPES_SOURCE, [line])
@@ -62,17 +67,28 @@ def stopped(tmp_path_factory, fixtures, markers) -> Iterator[Stopped]:
 def test_set_variable_on_a_local_and_a_struct_member(stopped: Stopped) -> None:
     client, frame = stopped.client, stopped.frame
     locals_reference = scope_reference(client, frame["id"], "Locals")
-    changed = client.ok("setVariable", {"variablesReference": locals_reference, "name": "small", "value": "-99"})
+    changed = client.ok(
+        "setVariable",
+        {"variablesReference": locals_reference, "name": "small", "value": "-99"},
+    )
     assert changed["value"] == "-99" and changed["type"] == "short"
     assert variables(client, locals_reference)["small"]["value"] == "-99"
 
     point = variables(client, locals_reference)["p"]
-    member = client.ok("setVariable", {"variablesReference": point["variablesReference"], "name": "x", "value": "77"})
+    member = client.ok(
+        "setVariable",
+        {"variablesReference": point["variablesReference"], "name": "x", "value": "77"},
+    )
     assert member["value"] == "77"
     assert evaluate(client, "p.x", frame["id"])["body"]["result"] == "77"
     in_hex = client.request(
         "setVariable",
-        {"variablesReference": point["variablesReference"], "name": "x", "value": "78", "format": {"hex": True}},
+        {
+            "variablesReference": point["variablesReference"],
+            "name": "x",
+            "value": "78",
+            "format": {"hex": True},
+        },
     )
     assert in_hex["body"]["value"] == "0x4e"
 
@@ -80,16 +96,23 @@ def test_set_variable_on_a_local_and_a_struct_member(stopped: Stopped) -> None:
 def test_set_variable_refuses_what_cannot_be_written(stopped: Stopped) -> None:
     client, frame = stopped.client, stopped.frame
     locals_reference = scope_reference(client, frame["id"], "Locals")
-    unknown = client.request("setVariable", {"variablesReference": locals_reference, "name": "nope", "value": "1"})
+    unknown = client.request(
+        "setVariable",
+        {"variablesReference": locals_reference, "name": "nope", "value": "1"},
+    )
     assert not unknown["success"] and "nope" in unknown["message"]
     not_a_number = client.request(
-        "setVariable", {"variablesReference": locals_reference, "name": "small", "value": "twelve"}
+        "setVariable",
+        {"variablesReference": locals_reference, "name": "small", "value": "twelve"},
     )
     assert not not_a_number["success"] and "twelve" in not_a_number["message"]
 
     wasm_locals = scope_reference(client, frame["id"], "Wasm Locals")
     first = next(iter(variables(client, wasm_locals).values()))
-    refused = client.request("setVariable", {"variablesReference": wasm_locals, "name": first["name"], "value": "1"})
+    refused = client.request(
+        "setVariable",
+        {"variablesReference": wasm_locals, "name": first["name"], "value": "1"},
+    )
     assert not refused["success"] and "cannot change a Wasm local" in refused["message"], refused["message"]
     assert variables(client, wasm_locals)[first["name"]]["value"] == first["value"]
 
@@ -104,7 +127,10 @@ def test_set_expression(stopped: Stopped) -> None:
     assert not voided["success"] and "no longer valid" in voided["message"]
     assert variables(client, stopped.locals()["p"]["variablesReference"])["y"]["value"] == "12"
     assert evaluate(client, "p.y", frame["id"])["body"]["result"] == "12"
-    array_element = client.ok("setExpression", {"expression": "numbers[3]", "value": "p.y * 2", "frameId": frame["id"]})
+    array_element = client.ok(
+        "setExpression",
+        {"expression": "numbers[3]", "value": "p.y * 2", "frameId": frame["id"]},
+    )
     assert array_element["value"] == "24"
     refused = client.request("setExpression", {"expression": "p.y + 1", "value": "3", "frameId": frame["id"]})
     assert not refused["success"] and refused["message"]
@@ -137,8 +163,14 @@ def test_variables_paging_over_an_array(stopped: Stopped) -> None:
     client = stopped.client
     numbers = stopped.locals()["numbers"]
     assert numbers["indexedVariables"] == 4
-    page = client.ok("variables", {"variablesReference": numbers["variablesReference"], "start": 1, "count": 2})
-    assert [(v["name"], v["value"]) for v in page["variables"]] == [("[1]", "20"), ("[2]", "30")]
+    page = client.ok(
+        "variables",
+        {"variablesReference": numbers["variablesReference"], "start": 1, "count": 2},
+    )
+    assert [(v["name"], v["value"]) for v in page["variables"]] == [
+        ("[1]", "20"),
+        ("[2]", "30"),
+    ]
     assert page["variables"][0]["evaluateName"] == "numbers[1]"
     rest = client.ok("variables", {"variablesReference": numbers["variablesReference"], "start": 2})
     assert [v["name"] for v in rest["variables"]] == ["[2]", "[3]"]
@@ -146,7 +178,9 @@ def test_variables_paging_over_an_array(stopped: Stopped) -> None:
 
 def test_completions_offer_locals(stopped: Stopped) -> None:
     client, frame_id = stopped.client, stopped.frame["id"]
-    labels = [t["label"] for t in client.ok("completions", {"text": "tri", "column": 4, "frameId": frame_id})["targets"]]
+    labels = [
+        t["label"] for t in client.ok("completions", {"text": "tri", "column": 4, "frameId": frame_id})["targets"]
+    ]
     assert "triangle" in labels
     members = client.ok("completions", {"text": "p.", "column": 3, "frameId": frame_id})["targets"]
     assert {"x", "y"} <= {t["label"] for t in members}
@@ -159,21 +193,40 @@ def test_read_and_write_memory_behind_a_variable(stopped: Stopped) -> None:
     assert struct.unpack("<5i", base64.b64decode(read["data"])) == (1, 1, 2, 3, 5)
     written = client.ok(
         "writeMemory",
-        {"memoryReference": table["memoryReference"], "offset": 8, "data": base64.b64encode(struct.pack("<i", 9)).decode()},
+        {
+            "memoryReference": table["memoryReference"],
+            "offset": 8,
+            "data": base64.b64encode(struct.pack("<i", 9)).decode(),
+        },
     )
     assert written["bytesWritten"] == 4
     changed = client.event("memory")["body"]
-    assert changed == {"memoryReference": table["memoryReference"], "offset": 8, "count": 4}
+    assert changed == {
+        "memoryReference": table["memoryReference"],
+        "offset": 8,
+        "count": 4,
+    }
     assert evaluate(client, "global_table[2]", frame_id)["body"]["result"] == "9"
-    with_offset = client.ok("readMemory", {"memoryReference": table["memoryReference"], "offset": 8, "count": 4})
+    with_offset = client.ok(
+        "readMemory",
+        {"memoryReference": table["memoryReference"], "offset": 8, "count": 4},
+    )
     assert base64.b64decode(with_offset["data"]) == struct.pack("<i", 9)
-    bad = client.request("writeMemory", {"memoryReference": table["memoryReference"], "data": "not base64!"})
+    bad = client.request(
+        "writeMemory",
+        {"memoryReference": table["memoryReference"], "data": "not base64!"},
+    )
     assert not bad["success"] and "base64" in bad["message"]
 
 
-def test_reading_past_the_end_of_memory_reports_unreadable_bytes(stopped: Stopped) -> None:
+def test_reading_past_the_end_of_memory_reports_unreadable_bytes(
+    stopped: Stopped,
+) -> None:
     client = stopped.client
-    start, count = 0x1000000, 0x40000  # from the data after the stack into the unmapped space above
+    start, count = (
+        0x1000000,
+        0x40000,
+    )  # from the data after the stack into the unmapped space above
     read = client.ok("readMemory", {"memoryReference": hex(start), "count": count})
     readable = len(base64.b64decode(read["data"]))
     assert readable > 0 and read["unreadableBytes"] == count - readable
@@ -188,15 +241,27 @@ def test_disassemble_around_the_pc_with_source_lines(stopped: Stopped) -> None:
     client, frame = stopped.client, stopped.frame
     pc = frame["instructionPointerReference"]
     around = client.ok(
-        "disassemble", {"memoryReference": pc, "instructionOffset": -3, "instructionCount": 7, "resolveSymbols": True}
+        "disassemble",
+        {
+            "memoryReference": pc,
+            "instructionOffset": -3,
+            "instructionCount": 7,
+            "resolveSymbols": True,
+        },
     )["instructions"]
     assert len(around) == 7 and around[3]["address"] == pc
     addresses = [int(row["address"], 16) for row in around]
     assert addresses == sorted(addresses) and len(set(addresses)) == 7
     assert around[3]["line"] == frame["line"] and around[3]["location"]["path"] == str(TYPES_SOURCE)
     assert all(row["symbol"] == around[3]["symbol"] for row in around)
-    ahead = client.ok("disassemble", {"memoryReference": pc, "instructionOffset": 2, "instructionCount": 2})
-    assert [row["address"] for row in ahead["instructions"]] == [around[5]["address"], around[6]["address"]]
+    ahead = client.ok(
+        "disassemble",
+        {"memoryReference": pc, "instructionOffset": 2, "instructionCount": 2},
+    )
+    assert [row["address"] for row in ahead["instructions"]] == [
+        around[5]["address"],
+        around[6]["address"],
+    ]
     by_offset = client.ok("disassemble", {"memoryReference": around[0]["address"], "instructionCount": 1})
     assert by_offset["instructions"][0]["instruction"] == around[0]["instruction"]
 
@@ -222,7 +287,10 @@ def test_modules_loaded_sources_and_source_requests(stopped: Stopped) -> None:
 def test_breakpoint_locations(stopped: Stopped, markers) -> None:
     client = stopped.client
     line = markers("types.c")["walk_body"]
-    found = client.ok("breakpointLocations", {"source": {"path": str(TYPES_SOURCE)}, "line": line - 2, "endLine": line})
+    found = client.ok(
+        "breakpointLocations",
+        {"source": {"path": str(TYPES_SOURCE)}, "line": line - 2, "endLine": line},
+    )
     lines = [location["line"] for location in found["breakpoints"]]
     assert line in lines and all(line - 2 <= number <= line for number in lines)
     assert all(location["column"] >= 1 for location in found["breakpoints"])
@@ -261,11 +329,17 @@ def test_references_go_stale_after_a_step(stopped: Stopped, markers) -> None:
     for command, arguments in [
         ("scopes", {"frameId": frame["id"]}),
         ("variables", {"variablesReference": numbers_reference}),
-        ("setVariable", {"variablesReference": numbers_reference, "name": "[0]", "value": "1"}),
+        (
+            "setVariable",
+            {"variablesReference": numbers_reference, "name": "[0]", "value": "1"},
+        ),
         ("evaluate", {"expression": "numbers", "frameId": frame["id"]}),
     ]:
         reply = client.request(command, arguments)
-        assert not reply["success"] and "no longer valid" in reply["message"], (command, reply)
+        assert not reply["success"] and "no longer valid" in reply["message"], (
+            command,
+            reply,
+        )
     now = stack(client)[0]
     assert now["line"] == markers("types.c")["all_initialised"] + 1
     assert set_breakpoints(client, TYPES_SOURCE, []) == []

@@ -112,7 +112,10 @@ def test_trap_text_and_filters_off(client: DapClient, fixtures) -> None:
 
 def test_function_and_instruction_breakpoints(client: DapClient, fixtures) -> None:
     launch(client, fixtures["basics"])
-    function = client.ok("setFunctionBreakpoints", {"breakpoints": [{"name": "square"}, {"name": "no_such"}]})
+    function = client.ok(
+        "setFunctionBreakpoints",
+        {"breakpoints": [{"name": "square"}, {"name": "no_such"}]},
+    )
     square, missing = function["breakpoints"]
     assert square["verified"] and square["source"]["path"] == str(BASICS)
     assert not missing["verified"] and "no_such" in missing["message"] and missing["reason"] == "failed"
@@ -120,12 +123,20 @@ def test_function_and_instruction_breakpoints(client: DapClient, fixtures) -> No
     assert client.event("stopped")["body"]["reason"] == "function breakpoint"
     here = top_frame(client)
     rows = client.ok(
-        "disassemble", {"memoryReference": here["instructionPointerReference"], "instructionOffset": 1, "instructionCount": 8}
+        "disassemble",
+        {
+            "memoryReference": here["instructionPointerReference"],
+            "instructionOffset": 1,
+            "instructionCount": 8,
+        },
     )["instructions"]
     target = next(row for row in rows if len(row["instructionBytes"].split()) > 1)["address"]
     placed = client.ok("setInstructionBreakpoints", {"breakpoints": [{"instructionReference": target}]})["breakpoints"]
     assert placed[0]["verified"] and placed[0]["instructionReference"] == target
-    inside = client.ok("setInstructionBreakpoints", {"breakpoints": [{"instructionReference": target, "offset": 1}]})
+    inside = client.ok(
+        "setInstructionBreakpoints",
+        {"breakpoints": [{"instructionReference": target, "offset": 1}]},
+    )
     assert not inside["breakpoints"][0]["verified"] and "start of an instruction" in inside["breakpoints"][0]["message"]
     client.ok("setInstructionBreakpoints", {"breakpoints": [{"instructionReference": target}]})
     client.ok("continue", {"threadId": 1})
@@ -141,7 +152,13 @@ def test_function_and_instruction_breakpoints(client: DapClient, fixtures) -> No
     without_source = [frame for frame in frames if frame["source"].get("sourceReference")]
     assert without_source, [frame["name"] for frame in frames]
     frame = without_source[0]
-    listing = client.ok("source", {"source": frame["source"], "sourceReference": frame["source"]["sourceReference"]})
+    listing = client.ok(
+        "source",
+        {
+            "source": frame["source"],
+            "sourceReference": frame["source"]["sourceReference"],
+        },
+    )
     text_lines = listing["content"].splitlines()
     assert "disassembly" in text_lines[0]
     assert "call" in text_lines[frame["line"] - 1]  # a caller's line is its call
@@ -155,7 +172,8 @@ def loop_body_address(client: DapClient) -> str:
     entry = client.ok("setFunctionBreakpoints", {"breakpoints": [{"name": "spin_forever"}]})["breakpoints"][0]
     client.ok("setFunctionBreakpoints", {"breakpoints": []})
     rows = client.ok(
-        "disassemble", {"memoryReference": entry["instructionReference"], "instructionCount": 16}
+        "disassemble",
+        {"memoryReference": entry["instructionReference"], "instructionCount": 16},
     )["instructions"]
     loop = next(index for index, row in enumerate(rows) if row["instruction"].startswith("loop"))
     return rows[loop + 1]["address"]
@@ -168,7 +186,10 @@ def test_breakpoints_change_while_running_without_a_visible_stop(client: DapClie
     elsewhere = set_breakpoints(client, BASICS, [markers("basics.c")["square_body"]])
     assert not elsewhere[0]["verified"]  # basics.c is not part of this program
     assert set_breakpoints(client, HEAVY, [markers("heavy.c")["heavy_done"]])[0]["verified"]  # never reached
-    placed = client.ok("setInstructionBreakpoints", {"breakpoints": [{"instructionReference": in_loop}]})
+    placed = client.ok(
+        "setInstructionBreakpoints",
+        {"breakpoints": [{"instructionReference": in_loop}]},
+    )
     stopped = client.event("stopped")["body"]
     assert stopped["reason"] == "instruction breakpoint"
     assert stopped["hitBreakpointIds"] == [placed["breakpoints"][0]["id"]]
@@ -179,7 +200,8 @@ def test_breakpoints_change_while_running_without_a_visible_stop(client: DapClie
     busy = client.request("continue", {"threadId": 1})
     assert not busy["success"] and busy["message"] == "notStopped"
     conditional = client.ok(
-        "setInstructionBreakpoints", {"breakpoints": [{"instructionReference": in_loop, "condition": "spins > 100000"}]}
+        "setInstructionBreakpoints",
+        {"breakpoints": [{"instructionReference": in_loop, "condition": "spins > 100000"}]},
     )
     assert client.event("stopped")["body"]["hitBreakpointIds"] == [conditional["breakpoints"][0]["id"]]
     assert int(evaluate(client, "spins", top_frame(client)["id"])["body"]["result"]) > 100000
@@ -188,7 +210,9 @@ def test_breakpoints_change_while_running_without_a_visible_stop(client: DapClie
 
 
 def test_a_step_interrupted_by_requests_stays_a_step(client: DapClient, fixtures) -> None:
-    call_line = next(number for number, text in enumerate(HEAVY.read_text().splitlines(), 1) if "spin_forever();" in text)
+    call_line = next(
+        number for number, text in enumerate(HEAVY.read_text().splitlines(), 1) if "spin_forever();" in text
+    )
     launch(client, fixtures["heavy"], args=["forever"])
     in_loop = loop_body_address(client)
     set_breakpoints(client, HEAVY, [call_line])
@@ -198,7 +222,10 @@ def test_a_step_interrupted_by_requests_stays_a_step(client: DapClient, fixtures
     for _ in range(3):
         assert set_breakpoints(client, HEAVY, [call_line])[0]["verified"]
         client.ok("setExceptionBreakpoints", {"filters": ["trap"]})
-    client.ok("setInstructionBreakpoints", {"breakpoints": [{"instructionReference": in_loop}]})
+    client.ok(
+        "setInstructionBreakpoints",
+        {"breakpoints": [{"instructionReference": in_loop}]},
+    )
     # The step went on after each request: the stop that ends it is the breakpoint, not a pause.
     assert client.event("stopped")["body"]["reason"] == "instruction breakpoint"
     assert stopped_events(client) == []
@@ -214,7 +241,9 @@ def test_a_step_over_a_long_call_ends_on_the_next_line(client: DapClient, fixtur
     assert top_frame(client)["line"] == lines["heavy_call"] + 1
 
 
-def test_restart_runs_again_with_the_same_breakpoints(server: StdioServer, client: DapClient, fixtures, markers) -> None:
+def test_restart_runs_again_with_the_same_breakpoints(
+    server: StdioServer, client: DapClient, fixtures, markers
+) -> None:
     line = markers("basics.c")["square_body"]
     first = launch_to_breakpoint(client, fixtures["basics"], BASICS, [line])["body"]
     wasmtime_before = set(children(server))
@@ -252,7 +281,10 @@ def test_memory_requests_refused_while_running(client: DapClient, fixtures) -> N
         ("scopes", {"frameId": 1}),
     ]:
         reply = client.request(command, arguments)
-        assert not reply["success"] and reply["message"] == "notStopped", (command, reply)
+        assert not reply["success"] and reply["message"] == "notStopped", (
+            command,
+            reply,
+        )
     client.ok("pause", {"threadId": 1})
     assert client.event("stopped")["body"]["reason"] == "pause"
     client.ok("disconnect", {"terminateDebuggee": True})
