@@ -82,18 +82,29 @@ class LaunchConfig(CommonConfig):
 
     def check(self) -> None:
         """Raise ConfigurationError naming the first thing that cannot work."""
+        self._check_no_nul_characters()
         if self.cwd is not None and not Path(self.cwd).is_dir():
             raise ConfigurationError(f"cwd is not a directory: {self.cwd}")
         try:
             check_program(self.program_path(), self.allow_precompiled)
         except DebuggeeError as error:
             raise ConfigurationError(str(error)) from error
+        except RuntimeError as error:  # expanduser: "~someone" with no such user
+            raise ConfigurationError(f"program {self.program}: {error}") from error
         if self.stdin is not None and not (self.base_directory() / self.stdin).is_file():
             raise ConfigurationError(f"stdin file not found: {self.stdin}")
         for spec in self.dir_specs():
             host = spec.split("::", 1)[0]
             if not (self.base_directory() / host).is_dir():
                 raise ConfigurationError(f"directory to preopen not found: {host}")
+
+    def _check_no_nul_characters(self) -> None:
+        """Paths, arguments and variables end up in system calls, which cannot take a NUL."""
+        fields = {"program": [self.program], "cwd": [self.cwd or ""], "stdin": [self.stdin or ""], "args": self.args}
+        fields |= {"env": [*self.env, *self.env.values()], "dirs": self.dir_specs(), "wasmtimeArgs": self.wasmtime_args}
+        for name, texts in fields.items():
+            if any("\0" in text for text in texts):
+                raise ConfigurationError(f"{name} contains a NUL character")
 
 
 class AttachConfig(CommonConfig):
