@@ -22,6 +22,7 @@ from adapters.wasm.debuggee import (
     StopReason,
 )
 from adapters.wasm.gdbremote import GdbRemoteDebuggee, attach, launch
+from adapters.wasm.gdbremote.launcher import _StderrRouter
 from adapters.wasm.values import WasmValue
 from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.wasm.conftest import Output
@@ -280,3 +281,18 @@ def test_bad_programs_get_clear_errors(tmp_path):
     broken.write_bytes(b"\0asm\1\0\0\0\x01\xff")
     with pytest.raises(DebuggeeError, match="exited before"):
         launch(LaunchOptions(broken))
+
+
+def test_stub_lines_written_in_pieces_are_console_output_and_the_rest_stderr():
+    routed = []
+    router = _StderrRouter(lambda category, text: routed.append((category, text)))
+    for piece in ("Debugger: ", "listening\n", "Deb", "ugger: attach\nprog", "ram: Debugger: x\n", "Deb"):
+        router.feed(piece)
+    router.flush()
+    assert routed == [
+        ("console", "Debugger: listening\n"),
+        ("console", "Debugger: attach\n"),
+        ("stderr", "prog"),  # not held back: it cannot be a stub line
+        ("stderr", "ram: Debugger: x\n"),
+        ("stderr", "Deb"),
+    ]

@@ -162,8 +162,41 @@ class _Launched:
 
 def _pump(stream, category: str, report: OutputCallback) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    route = _StderrRouter(report) if category == "stderr" else None
     while chunk := os.read(stream.fileno(), 65536):
         text = decoder.decode(chunk)
-        for line in text.splitlines(keepends=True):
-            report("console" if line.startswith(STUB_PREFIX) else category, line)
+        if route is not None:
+            route.feed(text)
+        elif text:
+            report(category, text)
+    if route is not None:
+        route.flush()
     stream.close()
+
+
+class _StderrRouter:
+    """Passes Wasmtime's stderr on, with its stub's own ``Debugger: `` lines as console
+    output. The stub writes such a line in pieces, so a line that may yet turn out to be
+    one of them is held back until it is complete; anything else goes on at once."""
+
+    def __init__(self, report: OutputCallback) -> None:
+        self._report = report
+        self._held = ""
+        self._at_line_start = True
+
+    def feed(self, text: str) -> None:
+        text, self._held = self._held + text, ""
+        while text:
+            newline = text.find("\n") + 1
+            line, text = (text[:newline], text[newline:]) if newline else (text, "")
+            stub_line = self._at_line_start and line.startswith(STUB_PREFIX)
+            if not newline and self._at_line_start and (stub_line or STUB_PREFIX.startswith(line)):
+                self._held = line
+                return
+            self._report("console" if stub_line else "stderr", line)
+            self._at_line_start = bool(newline)
+
+    def flush(self) -> None:
+        if self._held:
+            self._report("console" if self._held.startswith(STUB_PREFIX) else "stderr", self._held)
+            self._held = ""
