@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
 
 
+STRUCTURAL_MARKERS = ("block", "loop")
+
+
 class SymbolCodeMap:
     """Implements ``adapters.source.stepping.CodeMap`` over each module's symbols."""
 
@@ -41,7 +44,32 @@ class SymbolCodeMap:
         function = self._function(module_id, pc)
         if function is None:
             return []
-        return [row.pc for row in self._symbols(module_id).statement_rows(function)]
+        return [self.breakable_pc(module_id, row.pc) for row in self._symbols(module_id).statement_rows(function)]
+
+    def breakable_pc(self, module_id: int, pc: int) -> int:
+        """Where a breakpoint for the line starting at ``pc`` must go to hit every time.
+
+        A line that starts with a ``loop`` (or ``block``) marker runs that marker once:
+        the loop's back edge branches past it. So the breakpoint moves to the first real
+        instruction, as long as that is still on the same line.
+        """
+        symbols = self._symbols(module_id)
+        module = symbols.module
+        body = module.function_at(pc) if module is not None else None
+        if module is None or body is None:
+            return pc
+        line = symbols.location_at(pc)
+        candidate = pc
+        try:
+            while (instruction := instruction_at(module.data, body, candidate)) is not None:
+                if instruction.mnemonic not in STRUCTURAL_MARKERS or instruction.end >= body.end:
+                    break
+                candidate = instruction.end
+        except WasmFormatError:
+            return pc
+        after = symbols.location_at(candidate)
+        same_line = line is not None and after is not None and (after.path, after.line) == (line.path, line.line)
+        return candidate if same_line else pc
 
     def calls_in(self, module_id: int, low: int, high: int) -> tuple[list[int], list[int]]:
         symbols = self._symbols(module_id)

@@ -204,7 +204,7 @@ class SourceDebugger:
                 if found:
                     line, pcs = found
                     location = SourceLocation(path, line)
-                    return location, [(module_id, pc) for pc in pcs], None
+                    return location, [(module_id, self.code.breakable_pc(module_id, pc)) for pc in pcs], None
             return None, [], f"no code found for {Path(path).name}:{spec.line} in the loaded modules"
 
         created = self.breakpoints.replace("source", specs, resolve, self._compile_condition, path)

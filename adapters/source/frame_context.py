@@ -29,6 +29,9 @@ _REF_TYPE_PREFIXES = (0x63, 0x64)  # (ref null ht), (ref ht): a heap type follow
 class FrameContext(Protocol):
     """Read (and where the backend allows, write) the state a paused frame sees."""
 
+    locals_writable: bool  # whether set_local can succeed
+    globals_writable: bool  # whether set_global can succeed
+
     @property
     def wasm_locals(self) -> Sequence[WasmValue]: ...
 
@@ -94,9 +97,12 @@ class PageCache:
 class DebuggeeFrameContext:
     """A frame of a paused debuggee. Valid until the program resumes."""
 
+    locals_writable = False  # Wasmtime's debug-main interface has no way to set a local
+
     def __init__(self, debuggee: Debuggee, frame: Frame) -> None:
         self._debuggee = debuggee
         self._frame = frame
+        self.globals_writable = debuggee.capabilities.can_write_globals
         self._memory = PageCache(lambda address, length: debuggee.read_memory(frame.instance_id, address, length))
         self._globals: dict[int, WasmValue] = {}
 
@@ -135,6 +141,9 @@ class ModuleImageContext:
     are known; other memory reads as zero, which is what a fresh memory holds.
     Read-only: there is no program to change.
     """
+
+    locals_writable = False
+    globals_writable = False
 
     def __init__(self, module: WasmModule) -> None:
         self._segments = _active_data_segments(module)

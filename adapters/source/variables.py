@@ -101,10 +101,12 @@ class WasmValueChildren:
         prefix: str,
         values: Callable[[], Sequence[WasmValue]],
         store: Callable[[int, WasmValue], None] | None,
+        read_only_reason: str = "",
     ) -> None:
         self._prefix = prefix
         self._values = values
-        self._store = store
+        self._store = store  # None: read-only, for ``read_only_reason``
+        self._read_only_reason = read_only_reason
 
     def variables(self, start: int, count: int | None, fmt: Format) -> list[Variable]:
         values = self._values()
@@ -123,7 +125,7 @@ class WasmValueChildren:
         if not suffix.isdigit() or int(suffix) >= len(values):
             raise AssignError(f"no {name} here")
         if self._store is None:
-            raise AssignError("operand stack slots cannot be changed")
+            raise AssignError(self._read_only_reason or f"{name} cannot be changed")
         index = int(suffix)
         new = _parse_wasm_value(text, values[index])
         try:
@@ -249,20 +251,28 @@ class FrameVariables:
         return sorted(self._named(dies, False), key=lambda named: named.name)
 
     def wasm_scopes(self) -> list[Scope]:
-        registry = self._renderer.registry
         context = self._context
         count = self._global_count
+        wasm_locals = WasmValueChildren(
+            "$local",
+            lambda: context.wasm_locals,
+            context.set_local if context.locals_writable else None,
+            "Wasmtime's debugger cannot change a Wasm local",
+        )
+        operand_stack = WasmValueChildren(
+            "$stack", lambda: context.operand_stack, None, "operand stack slots cannot be changed"
+        )
+        wasm_globals = WasmValueChildren(
+            "$global",
+            lambda: [context.global_value(i) for i in range(count)],
+            context.set_global if context.globals_writable else None,
+            "this backend cannot change globals",
+        )
+        register = self._renderer.registry.register
         return [
-            Scope("Wasm Locals", registry.register(WasmValueChildren("$local", lambda: context.wasm_locals, context.set_local)), False, "registers"),
-            Scope("Wasm Operand Stack", registry.register(WasmValueChildren("$stack", lambda: context.operand_stack, None)), False, "registers"),
-            Scope(
-                "Wasm Globals",
-                registry.register(
-                    WasmValueChildren("$global", lambda: [context.global_value(i) for i in range(count)], context.set_global)
-                ),
-                True,
-                "registers",
-            ),
+            Scope("Wasm Locals", register(wasm_locals), False, "registers"),
+            Scope("Wasm Operand Stack", register(operand_stack), False, "registers"),
+            Scope("Wasm Globals", register(wasm_globals), True, "registers"),
         ]
 
 

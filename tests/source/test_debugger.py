@@ -354,3 +354,27 @@ def test_step_in_follows_an_indirect_call(debug, markers):
     session.debugger.step("out")
     session.debugger.step("over")
     assert session.top() == ("main", lines["call_indirect"] + 1)
+
+
+def test_breakpoint_on_a_one_line_loop_hits_every_iteration(debug, markers):
+    lines = markers("heavy.c")
+    session = debug("heavy", "forever", breakpoints={HEAVY: [at(lines["spin_body"])]})
+    seen = []
+    for _ in range(3):
+        assert session.debugger.resume().kind is StopKind.BREAKPOINT
+        seen.append(int(session.debugger.evaluate("spins").value))
+    assert seen == [seen[0], seen[0] + 1, seen[0] + 2]
+
+
+def test_wasm_level_scopes_say_what_can_be_written(debug, markers):
+    lines = markers("basics.c")
+    session = debug("basics", breakpoints={BASICS: [at(lines["sum_return"])]})
+    session.debugger.resume()
+    scopes = {scope.name: scope.reference for scope in session.debugger.scopes(1)}
+    wasm_locals = session.debugger.variables(scopes["Wasm Locals"])
+    assert wasm_locals and not any(variable.writable for variable in wasm_locals)
+    with pytest.raises(Exception, match="cannot change a Wasm local"):
+        session.debugger.set_variable(scopes["Wasm Locals"], "$local0", "1")
+    stack_pointer = session.debugger.variables(scopes["Wasm Globals"], 0, 1)[0]
+    assert stack_pointer.writable  # the agent backend writes globals
+    session.debugger.set_variable(scopes["Wasm Globals"], "$global0", str(int(stack_pointer.value)))
