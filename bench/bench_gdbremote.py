@@ -21,9 +21,9 @@ sys.path.insert(0, str(REPO))
 
 import wasmtime
 
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.debuggee import Breakpoint
 from adapters.wasm.gdbremote import launch
+from adapters.wasm.process import LaunchOptions
 
 DEPTH = 50
 RECURSE = """

@@ -10,7 +10,8 @@ from pathlib import Path
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.source.symbol_cache import SymbolCache
-from adapters.wasm.agent_backend import LaunchOptions, launch
+from adapters.wasm.agent_backend import launch
+from adapters.wasm.process import LaunchOptions
 from bench import bench_symbols
 from bench.programs import Program
 from bench.scenarios import Measurements

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.debuggee import DebuggeeError
+from adapters.wasm.process import LaunchOptions
 from adapters.wasm.program import check_program
 from dap_server.protocol.base import ClientInput
 

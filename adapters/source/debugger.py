@@ -8,17 +8,22 @@ whenever the program resumes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from elftools.dwarf.die import DIE
 
-from adapters.source.breakpoints import BreakpointTable, TemporaryBreakpoints, UserBreakpoint, hit_condition_met
-from adapters.source.expressions.hit_conditions import parse_hit_condition
+from adapters.source.breakpoints import (
+    BreakpointTable,
+    TemporaryBreakpoints,
+    UserBreakpoint,
+    hit_condition_met,
+)
 from adapters.source.code_map import SymbolCodeMap
 from adapters.source.evaluation import Expressions
+from adapters.source.expressions.hit_conditions import parse_hit_condition
 from adapters.source.inspection import Inspector
 from adapters.source.model import (
     BreakpointResult,
@@ -36,11 +41,18 @@ from adapters.source.model import (
 )
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.component import Artifact
-from adapters.wasm.debuggee import Debuggee, DebuggeeError, DebuggeeGone, Frame, StopEvent, StopReason
+from adapters.wasm.debuggee import (
+    Debuggee,
+    DebuggeeError,
+    DebuggeeGone,
+    Frame,
+    StopEvent,
+    StopReason,
+)
 from adapters.wasm.disassembly import disassemble
+from adapters.wasm.process import LaunchOptions
 
 OutputCallback = Callable[[str, str], None]
 ModuleCallback = Callable[[ModuleInfo], None]

@@ -29,6 +29,7 @@ _REF_TYPE_PREFIXES = (0x63, 0x64)  # (ref null ht), (ref ht): a heap type follow
 class FrameContext(Protocol):
     """Read (and where the backend allows, write) the state a paused frame sees."""
 
+    memory_writable: bool  # whether write_memory can succeed
     locals_writable: bool  # whether set_local can succeed
     globals_writable: bool  # whether set_global can succeed
 
@@ -102,6 +103,7 @@ class DebuggeeFrameContext:
     def __init__(self, debuggee: Debuggee, frame: Frame) -> None:
         self._debuggee = debuggee
         self._frame = frame
+        self.memory_writable = debuggee.capabilities.can_write_memory
         self.globals_writable = debuggee.capabilities.can_write_globals
         self._memory = PageCache(lambda address, length: debuggee.read_memory(frame.instance_id, address, length))
         self._globals: dict[int, WasmValue] = {}
@@ -142,6 +144,7 @@ class ModuleImageContext:
     Read-only: there is no program to change.
     """
 
+    memory_writable = False
     locals_writable = False
     globals_writable = False
 

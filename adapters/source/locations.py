@@ -481,10 +481,17 @@ def write_location(location: Location, data: bytes, context: FrameContext) -> No
         raise LocationUnavailable("this value has no storage that can be changed")
 
 
-def is_writable(location: Location) -> bool:
+def is_writable(location: Location, context: FrameContext) -> bool:
+    """Whether a value there can be changed, by its kind and what the backend can write."""
     if isinstance(location, PiecesLocation):
-        return all(is_writable(piece.location) for piece in location.pieces)
-    return isinstance(location, (MemoryLocation, LocalLocation, GlobalLocation))
+        return all(is_writable(piece.location, context) for piece in location.pieces)
+    if isinstance(location, MemoryLocation):
+        return context.memory_writable
+    if isinstance(location, LocalLocation):
+        return context.locals_writable
+    if isinstance(location, GlobalLocation):
+        return context.globals_writable
+    return False
 
 
 def sub_location(location: Location, offset: int, size: int, context: FrameContext) -> Location:

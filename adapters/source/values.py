@@ -230,7 +230,7 @@ class ValueRenderer:
         except (LocationUnavailable, DebuggeeError) as error:
             result.value = f"<{error}>"
             return result
-        result.writable = is_writable(value.location) and _is_scalar(value.type.strip())
+        result.writable = is_writable(value.location, value.context) and _is_scalar(value.type.strip())
         return result
 
     def _add_children(self, result: Variable, value: ValueObject, path: str | None) -> None:
@@ -519,7 +519,7 @@ class ValueRenderer:
         stripped = value.type.strip()
         if not _is_scalar(stripped):
             raise AssignError(f"cannot assign to a value of type {value.type.name}")
-        if not is_writable(value.location):
+        if not is_writable(value.location, value.context):
             raise AssignError("this value has no storage that can be changed (optimized out or computed)")
         size = stripped.size
         if isinstance(stripped, BaseType) and stripped.is_float:

@@ -10,17 +10,14 @@ program's stdout and stderr to the ``on_output`` callback as they come.
 from __future__ import annotations
 
 import codecs
-import ctypes
 import os
 import queue
 import selectors
-import signal
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from adapters.wasm.agent.build import agent_path
@@ -38,6 +35,7 @@ from adapters.wasm.debuggee import (
     StopEvent,
     StopReason,
 )
+from adapters.wasm.process import LaunchOptions, die_with_parent, kill_group
 from adapters.wasm.program import check_program
 from adapters.wasm.traps import describe_trap, is_exit_call
 from adapters.wasm.values import WasmValue
@@ -54,29 +52,6 @@ PRECOMPILED_FOR_DEBUGGING = (
     "To debug a precompiled program, compile it with guest debugging and epoch interruption: "
     "wasmtime compile -D guest-debug=y -W epoch-interruption=y PROGRAM.wasm -o PROGRAM.cwasm"
 )
-
-
-@dataclass
-class LaunchOptions:
-    program: Path
-    args: Sequence[str] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
-    cwd: Path | None = None
-    dirs: Sequence[str] = ()  # Wasmtime `--dir` specs: HOST[::GUEST]
-    stdin: Path | None = None
-    wasmtime: str | None = None
-    wasmtime_args: Sequence[str] = ()  # e.g. -W / -S options, passed through
-    allow_precompiled: bool = False
-    # The .wasm the program was built as (e.g. the source of a precompiled .cwasm): module
-    # names come from it, and a module that differs from it is reported as stale.
-    module_file: Path | None = None
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL if the adapter dies, so Wasmtime is never orphaned."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_PDEATHSIG = 1
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> AgentDebuggee:
@@ -105,7 +80,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
             cwd=options.cwd,
             env=environment,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     finally:
         if stdin is not subprocess.DEVNULL:
@@ -113,12 +88,12 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
     try:
         connection = _accept(listener, process)
     except DebuggeeError as error:
-        _kill_group(process)
+        kill_group(process)
         if kind == "precompiled" and "compiled without" in str(error):
             raise DebuggeeError(f"{error}\n{PRECOMPILED_FOR_DEBUGGING}") from error
         raise
     except BaseException:
-        _kill_group(process)
+        kill_group(process)
         raise
     finally:
         listener.close()
@@ -147,15 +122,6 @@ def _accept(listener: socket.socket, process: subprocess.Popen) -> socket.socket
                 message = process.stderr.read().decode(errors="replace").strip()
                 raise DebuggeeError(f"Wasmtime exited before the debugger attached: {message}")
     raise DebuggeeError(f"the debugger agent did not connect within {CONNECT_TIMEOUT:.0f} s")
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait()
 
 
 class _Pending:
@@ -383,7 +349,7 @@ class AgentDebuggee(Debuggee):
         try:
             code = self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            _kill_group(self.process)
+            kill_group(self.process)
             code = self.process.returncode
         for thread in self._threads[1:]:
             thread.join(timeout=5)  # all the program's output is delivered before the exit
@@ -447,7 +413,7 @@ class AgentDebuggee(Debuggee):
 
     def kill(self) -> None:
         self._gone = True
-        _kill_group(self.process)
+        kill_group(self.process)
         try:
             self._socket.close()
         except OSError:

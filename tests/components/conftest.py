@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.source.debugger import SourceDebugger
-from adapters.wasm.agent_backend import LaunchOptions
+from adapters.wasm.process import LaunchOptions
 from tests.components.build_components import SOURCES, build_components
 from tests.conftest import marker_lines
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from adapters.source.model import BreakpointSpec, StopKind
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.component import core_modules
+from adapters.wasm.process import LaunchOptions
 from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.components.build_components import SOURCES, replace_core_modules
 

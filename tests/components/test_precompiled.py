@@ -10,8 +10,8 @@ import pytest
 
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.debuggee import DebuggeeError
+from adapters.wasm.process import LaunchOptions
 from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.components.build_components import SOURCES
 

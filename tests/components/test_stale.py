@@ -10,9 +10,9 @@ from pathlib import Path
 from build import build_all
 
 from adapters.source.debugger import SourceDebugger
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.component import Artifact
+from adapters.wasm.process import LaunchOptions
 from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.components.build_components import SOURCES
 from tests.components.test_precompiled import FOR_DEBUGGING

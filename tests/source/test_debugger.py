@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
-from adapters.wasm.agent_backend import LaunchOptions
+from adapters.wasm.process import LaunchOptions
 from tests.conftest import FIXTURES
 
 BASICS = str(FIXTURES / "basics.c")
@@ -311,6 +310,8 @@ def test_gdbstub_backend_breakpoints_conditions_steps_and_exit(debug, markers):
     session.debugger.set_source_breakpoints(BASICS, [])
     session.debugger.step("out")
     assert session.top() == ("main", lines["main_factorial"] + 1)
+    locals_scope = next(s for s in session.debugger.scopes(1) if s.name == "Locals")
+    assert not any(v.writable for v in session.debugger.variables(locals_scope.reference))  # the stub refuses writes
     stop = session.debugger.resume()
     assert (stop.kind, stop.exit_code) == (StopKind.EXITED, 2)
 

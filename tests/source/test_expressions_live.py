@@ -33,8 +33,9 @@ from adapters.source.expressions.logpoints import format_message, parse_template
 from adapters.source.frame_context import DebuggeeFrameContext
 from adapters.source.symbols import ModuleSymbols
 from adapters.wasm.agent.guest import conditions as engine
-from adapters.wasm.agent_backend import AgentDebuggee, LaunchOptions, launch
+from adapters.wasm.agent_backend import AgentDebuggee, launch
 from adapters.wasm.debuggee import Breakpoint, DebuggeeError, StopReason
+from adapters.wasm.process import LaunchOptions
 
 WAIT = 60.0
 CALLS = 10  # visit(i, ...) runs for i = 0..9

@@ -13,7 +13,7 @@ import pytest
 
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, Variable
-from adapters.wasm.agent_backend import LaunchOptions
+from adapters.wasm.process import LaunchOptions
 from tests.conftest import FIXTURES, marker_lines
 
 LANG = FIXTURES / "lang"

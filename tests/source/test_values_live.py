@@ -19,8 +19,9 @@ from adapters.source.symbols import ModuleSymbols
 from adapters.source.types import TypeResolver
 from adapters.source.values import AssignError, Format, ValueRegistry, ValueRenderer
 from adapters.source.variables import FrameVariables
-from adapters.wasm.agent_backend import AgentDebuggee, LaunchOptions, launch
+from adapters.wasm.agent_backend import AgentDebuggee, launch
 from adapters.wasm.debuggee import Breakpoint, StopReason
+from adapters.wasm.process import LaunchOptions
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "tests" / "fixtures" / "values" / "values.c"

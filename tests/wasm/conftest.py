@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.wasm.agent_backend import AgentDebuggee, LaunchOptions, launch
+from adapters.wasm.agent_backend import AgentDebuggee, launch
+from adapters.wasm.process import LaunchOptions
 
 
 class Output:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from adapters.wasm.agent_backend import LaunchOptions
 from adapters.wasm.binary import parse_module
 from adapters.wasm.debuggee import (
     Breakpoint,
@@ -23,6 +22,7 @@ from adapters.wasm.debuggee import (
 )
 from adapters.wasm.gdbremote import GdbRemoteDebuggee, attach, launch
 from adapters.wasm.gdbremote.launcher import _StderrRouter
+from adapters.wasm.process import LaunchOptions
 from adapters.wasm.values import WasmValue
 from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.wasm.conftest import Output

@@ -15,10 +15,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from adapters.wasm.agent_backend import LaunchOptions, _die_with_parent, _kill_group
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.gdbremote.connection import GdbConnection
 from adapters.wasm.gdbremote.debuggee import GdbRemoteDebuggee
+from adapters.wasm.process import LaunchOptions, die_with_parent, kill_group
 from adapters.wasm.program import check_program
 from adapters.wasm.wasmtime_cli import find_wasmtime
 
@@ -58,7 +58,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> G
             _await_listening(process, report)
             break
         except DebuggeeError:
-            _kill_group(process)
+            kill_group(process)
             if attempt + 1 == LAUNCH_ATTEMPTS or not _port_taken(port):
                 raise
     launched = _Launched(process, report)
@@ -66,7 +66,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> G
         connection = GdbConnection.connect("127.0.0.1", port, lambda text: report("console", text))
         return GdbRemoteDebuggee(connection, options.program.name, launched.finish, launched.end(connection), process)
     except BaseException:
-        _kill_group(process)
+        kill_group(process)
         raise
 
 
@@ -103,7 +103,7 @@ def _start(options: LaunchOptions, command: list[str], kind: str) -> subprocess.
             cwd=options.cwd,
             env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     finally:
         if stdin is not subprocess.DEVNULL:
@@ -147,14 +147,14 @@ class _Launched:
         try:
             self.process.wait(timeout=EXIT_TIMEOUT)
         except subprocess.TimeoutExpired:
-            _kill_group(self.process)
+            kill_group(self.process)
         for pump in self._pumps:
             pump.join(timeout=5)  # the program's output is all delivered before its exit
         return self.process.returncode
 
     def end(self, connection: GdbConnection) -> Callable[[], None]:
         def end() -> None:
-            _kill_group(self.process)
+            kill_group(self.process)
             connection.close()
 
         return end
