@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from build import build_all
+
 from tests.dap.schema import check_message_log
 from tests.reliability import figures
 from tests.reliability.servers import TcpServer, server_environment

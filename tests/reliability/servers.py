@@ -6,13 +6,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from dap_server.transport import MESSAGE_LOG_VARIABLE
 from tests.dap.client import TIMEOUT, DapClient, connect_tcp
 from tests.dap.schema import REPO
 from tests.reliability import procfs
-from dap_server.transport import MESSAGE_LOG_VARIABLE
 
 BANNER = "wasmtime-dap listening on "
 
@@ -29,18 +30,21 @@ class TcpServer:
 
     def __init__(self, env: Mapping[str, str], extra_arguments: Iterable[str] = ()) -> None:
         self._sockets: list[socket.socket] = []
+        # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+        self.stderr = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dap_server", "--port", "0", *extra_arguments],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
             env=dict(env),
             text=True,
         )
         assert self.process.stdout is not None
         banner = self.process.stdout.readline()
         if not banner.startswith(BANNER):
+            said = self.stderr_text()
             self.close()
-            raise AssertionError(f"unexpected banner {banner!r}: {self.process.stderr.read()}")
+            raise AssertionError(f"unexpected banner {banner!r}: {said}")
         self.host, port = banner[len(BANNER) :].strip().rsplit(":", 1)
         self.port = int(port)
 
@@ -52,6 +56,10 @@ class TcpServer:
         client, connection = connect_tcp(self.port)
         self._sockets.append(connection)
         return client, connection
+
+    def stderr_text(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")
 
     def footprint(self) -> procfs.Footprint:
         return procfs.Footprint.of(self.pid)
@@ -69,6 +77,7 @@ class TcpServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.stderr.close()
 
 
 def launch(

@@ -16,7 +16,13 @@ import pytest
 
 from tests.dap.client import DapClient, StdioServer
 from tests.reliability import figures, procfs
-from tests.reliability.servers import TcpServer, end_cleanly, launch, server_environment, vanish
+from tests.reliability.servers import (
+    TcpServer,
+    end_cleanly,
+    launch,
+    server_environment,
+    vanish,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXIT_TIMEOUT = 30.0
