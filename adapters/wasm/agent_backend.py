@@ -35,7 +35,7 @@ from adapters.wasm.debuggee import (
     StopEvent,
     StopReason,
 )
-from adapters.wasm.process import LaunchOptions, die_with_parent, kill_group
+from adapters.wasm.process import LaunchOptions, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.traps import describe_trap, is_exit_call
 from adapters.wasm.values import WasmValue
@@ -62,29 +62,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
-    for spec in options.dirs:
-        command += ["--dir", spec]
-    for name, value in options.env.items():
-        command += ["--env", f"{name}={value}"]
-    if kind == "precompiled":
-        command.append("--allow-precompiled")
-    command += [*options.wasmtime_args, str(options.program), *options.args]
-    environment = {**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"}
-    stdin = open(options.stdin, "rb") if options.stdin else subprocess.DEVNULL
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=options.cwd,
-            env=environment,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-    finally:
-        if stdin is not subprocess.DEVNULL:
-            stdin.close()
+    process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
     try:
         connection = _accept(listener, process)
     except DebuggeeError as error:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,11 +30,79 @@ class LaunchOptions:
     module_file: Path | None = None
 
 
-def die_with_parent() -> None:
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the forked child must not dlopen
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
     """In the child: get SIGKILL if the adapter dies, so Wasmtime is never orphaned."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    PR_SET_PDEATHSIG = 1
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class _Spawner:
+    """Starts every Wasmtime from one thread that lives as long as the adapter.
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the
+    process; the DAP server launches from worker threads that anyio retires after
+    10 s idle, which would kill the program mid-session.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def popen(self, command: list[str], **options) -> subprocess.Popen:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="wasmtime-spawner", daemon=True)
+                self._thread.start()
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        self._requests.put((command, options, done))
+        outcome = done.get()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _serve(self) -> None:
+        while True:
+            command, options, done = self._requests.get()
+            try:
+                # preexec_fn only calls prctl, resolved before the fork, so threads are no hazard.
+                child = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent, **options)  # noqa: PLW1509
+                done.put(child)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
+                done.put(error)
+
+
+_spawner = _Spawner()
+
+
+def run_arguments(options: LaunchOptions, precompiled: bool) -> list[str]:
+    """What follows ``wasmtime run <backend options>``: preopens, environment, the user's
+    own Wasmtime options, the program and its arguments."""
+    arguments = []
+    for spec in options.dirs:
+        arguments += ["--dir", spec]
+    for name, value in options.env.items():
+        arguments += ["--env", f"{name}={value}"]
+    if precompiled:
+        arguments.append("--allow-precompiled")
+    return [*arguments, *options.wasmtime_args, str(options.program), *options.args]
+
+
+def spawn(command: list[str], options: LaunchOptions) -> subprocess.Popen:
+    """Start Wasmtime: stdin from ``options.stdin``, stdout and stderr piped to us, in its own
+    process group, and killed if the adapter dies."""
+    with open(options.stdin, "rb") if options.stdin else nullcontext(subprocess.DEVNULL) as stdin:
+        return _spawner.popen(
+            command,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=options.cwd,
+            env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},  # Wasmtime's reports stay short
+        )
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.gdbremote.connection import GdbConnection
 from adapters.wasm.gdbremote.debuggee import GdbRemoteDebuggee
-from adapters.wasm.process import LaunchOptions, die_with_parent, kill_group
+from adapters.wasm.process import LaunchOptions, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.wasmtime_cli import find_wasmtime
 
@@ -53,7 +53,8 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> G
     wasmtime = find_wasmtime(options.wasmtime)
     for attempt in range(LAUNCH_ATTEMPTS):
         port = _free_port()
-        process = _start(options, [str(wasmtime.path), "run", "-g", f"127.0.0.1:{port}"], kind)
+        command = [str(wasmtime.path), "run", "-g", f"127.0.0.1:{port}"]
+        process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
         try:
             _await_listening(process, report)
             break
@@ -83,31 +84,6 @@ def _port_taken(port: int) -> bool:
         except OSError:
             return True
     return False
-
-
-def _start(options: LaunchOptions, command: list[str], kind: str) -> subprocess.Popen:
-    for spec in options.dirs:
-        command += ["--dir", spec]
-    for name, value in options.env.items():
-        command += ["--env", f"{name}={value}"]
-    if kind == "precompiled":
-        command.append("--allow-precompiled")
-    command += [*options.wasmtime_args, str(options.program), *options.args]
-    stdin = open(options.stdin, "rb") if options.stdin else subprocess.DEVNULL
-    try:
-        return subprocess.Popen(
-            command,
-            stdin=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=options.cwd,
-            env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-    finally:
-        if stdin is not subprocess.DEVNULL:
-            stdin.close()
 
 
 def _await_listening(process: subprocess.Popen, report: OutputCallback) -> None:
