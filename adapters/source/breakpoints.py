@@ -8,6 +8,7 @@ engine; others, hit counts that go with them, and logpoints are handled here.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -139,18 +140,23 @@ class TemporaryBreakpoints:
         self._active: dict[tuple[int, int], int] = {}
 
     def add(self, module_id: int, pc: int) -> None:
-        if (module_id, pc) not in self._active:
-            engine_id = next(self._ids)
-            self._debuggee.set_breakpoint(Breakpoint(engine_id, module_id, pc))
-            self._active[(module_id, pc)] = engine_id
+        self.add_all([(module_id, pc)])
+
+    def add_all(self, targets: Iterable[tuple[int, int]]) -> None:
+        """Set breakpoints at (module id, pc) places not set yet, in one request."""
+        new = []
+        for target in dict.fromkeys(targets):
+            if target not in self._active:
+                self._active[target] = next(self._ids)
+                new.append(Breakpoint(self._active[target], *target))
+        if new:
+            self._debuggee.set_breakpoints(new)
 
     def owns(self, engine_id: int) -> bool:
         return engine_id >= self.FIRST_ID
 
     def clear(self) -> None:
-        for engine_id in self._active.values():
-            try:
-                self._debuggee.remove_breakpoint(engine_id)
-            except DebuggeeError:
-                pass
+        if self._active:
+            with contextlib.suppress(DebuggeeError):  # the program is gone: nothing left to remove
+                self._debuggee.remove_breakpoints(list(self._active.values()))
         self._active.clear()

@@ -98,19 +98,18 @@ class StepPlanner:
         top = frames[0]
         depth = len(frames)
         low, high = line
-        for pc in self._code.statement_pcs(top.module_id, top.pc):
-            if not low <= pc < high:
-                self._temporary.add(top.module_id, pc)
-        if depth > 1:
-            self._temporary.add(frames[1].module_id, frames[1].pc)  # the return address
+        stops = [pc for pc in self._code.statement_pcs(top.module_id, top.pc) if not low <= pc < high]
         indirect: set[int] = set()
         entries: set[int] = set()
         if kind == "in":
             direct, indirect_calls = self._code.calls_in(top.module_id, low, high)
             entries = set(direct)
             indirect = set(indirect_calls)
-            for pc in direct + indirect_calls:
-                self._temporary.add(top.module_id, pc)
+            stops += direct + indirect_calls
+        targets = [(top.module_id, pc) for pc in stops]
+        if depth > 1:
+            targets.append((frames[1].module_id, frames[1].pc))  # the return address
+        self._temporary.add_all(targets)
 
         def finished(now: list[Frame]) -> bool:
             here = now[0]

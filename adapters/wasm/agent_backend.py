@@ -17,7 +17,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from adapters.wasm.agent.build import agent_path
@@ -124,6 +124,15 @@ def _encode_value(value: WasmValue) -> list:
     return [value.type, value.bits]
 
 
+def _breakpoint_spec(breakpoint: Breakpoint) -> dict:
+    spec = {"id": breakpoint.id, "module": breakpoint.module_id, "pc": breakpoint.pc}
+    if breakpoint.condition is not None:
+        spec["condition"] = breakpoint.condition
+    if breakpoint.hit_condition is not None:
+        spec["hit_condition"] = list(breakpoint.hit_condition)
+    return spec
+
+
 class AgentDebuggee(Debuggee):
     capabilities = Capabilities(
         can_write_memory=True, can_write_globals=True, can_interrupt=True, engine_conditions=True
@@ -171,6 +180,10 @@ class AgentDebuggee(Debuggee):
                 chunk = self._socket.recv(1 << 20)
                 if not chunk:
                     break
+                # The agent cannot set TCP_NODELAY (wasi:sockets has no such option), so its
+                # second small write (a stop event right after the resume reply) waits for
+                # our ACK; Linux delays that ACK ~40 ms unless quick-ack is re-armed each time.
+                self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
                 buffer.feed(chunk)
                 while (message := buffer.next_message()) is not None:
                     self._route(*message)
@@ -265,15 +278,16 @@ class AgentDebuggee(Debuggee):
 
     # -- breakpoints -----------------------------------------------------------------
     def set_breakpoint(self, breakpoint: Breakpoint) -> None:
-        spec = {"id": breakpoint.id, "module": breakpoint.module_id, "pc": breakpoint.pc}
-        if breakpoint.condition is not None:
-            spec["condition"] = breakpoint.condition
-        if breakpoint.hit_condition is not None:
-            spec["hit_condition"] = list(breakpoint.hit_condition)
-        self._request("set_breakpoint", breakpoint=spec)
+        self.set_breakpoints([breakpoint])
+
+    def set_breakpoints(self, breakpoints: Sequence[Breakpoint]) -> None:
+        self._request("set_breakpoints", breakpoints=[_breakpoint_spec(b) for b in breakpoints])
 
     def remove_breakpoint(self, breakpoint_id: int) -> None:
-        self._request("remove_breakpoint", breakpoint=breakpoint_id)
+        self.remove_breakpoints([breakpoint_id])
+
+    def remove_breakpoints(self, breakpoint_ids: Sequence[int]) -> None:
+        self._request("remove_breakpoints", ids=list(breakpoint_ids))
 
     # -- running -------------------------------------------------------------------
     def resume(self, *, step: bool = False) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from adapters.wasm.values import WasmValue
@@ -122,6 +122,15 @@ class Debuggee(ABC):
 
     @abstractmethod
     def remove_breakpoint(self, breakpoint_id: int) -> None: ...
+
+    def set_breakpoints(self, breakpoints: Sequence[Breakpoint]) -> None:
+        """Several at once (a stepping plan's); backends that can, do it in one request."""
+        for breakpoint in breakpoints:
+            self.set_breakpoint(breakpoint)
+
+    def remove_breakpoints(self, breakpoint_ids: Sequence[int]) -> None:
+        for breakpoint_id in breakpoint_ids:
+            self.remove_breakpoint(breakpoint_id)
 
     @abstractmethod
     def resume(self, *, step: bool = False) -> None:

@@ -14,7 +14,7 @@ import wire
 from componentize_py_types import Err
 from wit_world import exports
 from wit_world.imports import debuggee as dbg
-from wit_world.imports import instance_network, network, poll, streams, tcp_create_socket
+from wit_world.imports import instance_network, network, poll, tcp_create_socket
 
 READ_CHUNK = 65536
 
@@ -217,8 +217,19 @@ class Agent:
         code = self.module(request["module"]).bytecode()
         return {"available": code is not None}, code or b""
 
-    def op_set_breakpoint(self, request, blob):
-        breakpoint = Breakpoint(request["breakpoint"])
+    def op_set_breakpoints(self, request, blob):
+        for spec in request["breakpoints"]:
+            self.set_breakpoint(Breakpoint(spec))
+        return {}, b""
+
+    def op_remove_breakpoints(self, request, blob):
+        for breakpoint_id in request["ids"]:
+            breakpoint = self.breakpoints.get(breakpoint_id)
+            if breakpoint is not None:
+                self.remove_breakpoint(breakpoint)
+        return {}, b""
+
+    def set_breakpoint(self, breakpoint) -> None:
         old = self.breakpoints.get(breakpoint.id)
         if old is not None:
             self.remove_breakpoint(old)
@@ -226,13 +237,6 @@ class Agent:
             self.module(breakpoint.module).add_breakpoint(self.d, breakpoint.pc)
         self.breakpoints[breakpoint.id] = breakpoint
         self.breakpoints_at.setdefault(breakpoint.pc, []).append(breakpoint)
-        return {}, b""
-
-    def op_remove_breakpoint(self, request, blob):
-        breakpoint = self.breakpoints.get(request["breakpoint"])
-        if breakpoint is not None:
-            self.remove_breakpoint(breakpoint)
-        return {}, b""
 
     def remove_breakpoint(self, breakpoint: Breakpoint) -> None:
         del self.breakpoints[breakpoint.id]
@@ -296,7 +300,6 @@ class Agent:
             raise RuntimeError("the program has finished")
         self.connection.send({"id": request["id"], "ok": True})
         self.connection.send(self.run(request.get("step", False)))
-        return None
 
     def run(self, step: bool) -> dict:
         """Run until an event that the adapter must see; conditions are checked here."""
@@ -385,8 +388,8 @@ class Agent:
         "modules": op_modules,
         "instances": op_instances,
         "bytecode": op_bytecode,
-        "set_breakpoint": op_set_breakpoint,
-        "remove_breakpoint": op_remove_breakpoint,
+        "set_breakpoints": op_set_breakpoints,
+        "remove_breakpoints": op_remove_breakpoints,
         "frames": op_frames,
         "memory_size": op_memory_size,
         "read_memory": op_read_memory,
