@@ -351,7 +351,7 @@ class SourceDebugger:
         self.debuggee.resume(step=step)
         with self._run_lock:
             if self._pause_requested or self._paused_work:
-                self.debuggee.interrupt()
+                self._interrupt()
         self.running.set()
 
     def _run_until_stop(self, entry: bool = False) -> Stop:

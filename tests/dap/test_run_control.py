@@ -103,8 +103,8 @@ def test_trap_text_and_filters_off(client: DapClient, fixtures) -> None:
     assert info["exceptionId"] == "trap" and "divide by zero" in info["description"]
     assert "divide" in info["details"]["stackTrace"]
 
-    client.ok("restart", {})  # same program, same arguments; now without stopping at traps
-    client.ok("setExceptionBreakpoints", {"filters": []})
+    client.ok("setExceptionBreakpoints", {"filters": []})  # before the restart: the trap comes at once
+    client.ok("restart", {})  # same program, same arguments, same (now empty) filters
     ended = client.event("exited")
     assert ended["body"]["exitCode"] != 0
     assert [e for e in stopped_events(client) if e["body"]["reason"] == "exception"] == []
