@@ -88,18 +88,22 @@ def launch(
     filters: Iterable[str] = (),
     breakpoints: Mapping[Path, Iterable[int]] | None = None,
     **config: object,
-) -> None:
-    """Initialize, launch ``program``, configure breakpoints and exception filters, start it."""
+) -> set[int]:
+    """Initialize, launch ``program``, configure breakpoints and exception filters, start it.
+    The ids of the breakpoints set."""
     client.ok("initialize", {"adapterID": "wasmtime", "clientID": "reliability"})
     seq = client.send_request("launch", {"program": str(program), "args": list(args), **config})
     reply = client.response(seq)
     assert reply["success"], reply.get("message")
     client.event("initialized")
+    ids = set()
     for source, lines in (breakpoints or {}).items():
         body = client.ok("setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": n} for n in lines]})
         assert all(item["verified"] for item in body["breakpoints"]), body
+        ids |= {item["id"] for item in body["breakpoints"]}
     client.ok("setExceptionBreakpoints", {"filters": list(filters)})
     client.ok("configurationDone")
+    return ids
 
 
 def vanish(connection: socket.socket) -> None:
