@@ -148,9 +148,10 @@ class Session:
     def _reject_unreadable(self, reason: str, fragment: Any) -> None:
         """Answer a message we could not make a request of: an error response if it has a seq."""
         text = f"unreadable message: {reason}"
-        if isinstance(fragment, dict) and isinstance(fragment.get("seq"), int) and fragment["seq"] >= 0:
+        seq = fragment.get("seq") if isinstance(fragment, dict) else None
+        if type(seq) is int and seq >= 0:  # not a bool: JSON true is no seq
             command = fragment.get("command")
-            self.post(messages.error_response(fragment["seq"], command if isinstance(command, str) else "", text))
+            self.post(messages.error_response(seq, command if isinstance(command, str) else "", text))
         else:
             self.output(text + "\n", "stderr")
 
