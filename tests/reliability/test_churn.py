@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dap.schema import check_message_log
 from tests.reliability import figures
 from tests.reliability.servers import TcpServer, end_cleanly, launch, server_environment
 
@@ -35,7 +36,8 @@ def one_session(server: TcpServer, program: Path, line: int) -> None:
 
 
 def churn(sessions: int, fixtures, markers, tmp_path: Path) -> None:
-    server = TcpServer(server_environment(tmp_path / "messages.jsonl"))
+    log = tmp_path / "messages.jsonl"
+    server = TcpServer(server_environment(log))
     line = markers("basics.c")["square_body"]
     try:
         for _ in range(WARM_UP_SESSIONS):
@@ -55,6 +57,7 @@ def churn(sessions: int, fixtures, markers, tmp_path: Path) -> None:
     earlier, later = min(rss[:half]), min(rss[half:])
     assert later - earlier <= MAX_RSS_GROWTH, [f"{value / 2**20:.1f} MiB" for value in rss]
     figures.add("sessions churned", sessions + WARM_UP_SESSIONS)
+    figures.add("server messages schema-checked", check_message_log(log))
     figures.record(f"churn {sessions}: server fds after warm-up -> end", f"{before.fds} -> {after.fds}")
     figures.record(
         f"churn {sessions}: server RSS floor of earlier -> later half, peak (MiB)",
