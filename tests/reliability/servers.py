@@ -31,7 +31,7 @@ class TcpServer:
     def __init__(self, env: Mapping[str, str], extra_arguments: Iterable[str] = ()) -> None:
         self._sockets: list[socket.socket] = []
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
-        self.stderr = tempfile.TemporaryFile()
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dap_server", "--port", "0", *extra_arguments],
             stdout=subprocess.PIPE,
@@ -98,7 +98,8 @@ def launch(
     client.event("initialized")
     ids = set()
     for source, lines in (breakpoints or {}).items():
-        body = client.ok("setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": n} for n in lines]})
+        wanted = [{"line": line} for line in lines]
+        body = client.ok("setBreakpoints", {"source": {"path": str(source)}, "breakpoints": wanted})
         assert all(item["verified"] for item in body["breakpoints"]), body
         ids |= {item["id"] for item in body["breakpoints"]}
     client.ok("setExceptionBreakpoints", {"filters": list(filters)})

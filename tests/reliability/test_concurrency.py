@@ -54,7 +54,7 @@ def test_clients_debugging_side_by_side_never_see_each_other(tcp_server: TcpServ
     with ThreadPoolExecutor(len(SCENARIOS)) as pool:
         runs = [pool.submit(debug, tcp_server, scenario, fixtures, markers) for scenario in SCENARIOS]
         events = [run.result() for run in runs]
-    for scenario, seen in zip(SCENARIOS, events):
+    for scenario, seen in zip(SCENARIOS, events, strict=True):
         programs = {e["body"]["name"] for e in seen if e["event"] == "process"}
         assert programs == {str(fixtures[scenario.program])}, programs
         sources = {e["body"]["source"]["path"] for e in seen if e["event"] == "loadedSource"}

@@ -8,10 +8,10 @@ fails with a clear error, promptly. GDB-remote parsers may only raise ProtocolEr
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,7 +78,8 @@ def exercise_types_and_values(symbols: ModuleSymbols) -> None:
         function = symbols.function_at(body.locals_end)
         if function is None or function.die is None:
             continue
-        scope = FrameVariables(renderer, resolver, context, symbols.dwarf, function.die, function.entry_pc - code_offset)
+        dwarf_pc = function.entry_pc - code_offset
+        scope = FrameVariables(renderer, resolver, context, symbols.dwarf, function.die, dwarf_pc)
         for found in scope.scopes()[:3]:
             for variable in renderer.registry.children(found.reference):
                 assert isinstance(variable.value, str)
@@ -143,12 +144,13 @@ def corrupted_dwarf(modules, name, section, changes, cut) -> None:
     figures.add("corrupted DWARF modules loaded")
 
 
+cuts = st.floats(0.05, 1)
 MODULE_FUZZERS = {
     "flipped_bytes": (flipped_module, {"name": fixture_names, "changes": flips}),
     "truncated": (truncated_module, {"name": fixture_names, "keep": st.floats(0, 1, exclude_max=True)}),
     "corrupted_dwarf": (
         corrupted_dwarf,
-        {"name": fixture_names, "section": st.sampled_from(DEBUG_SECTIONS), "changes": flips, "cut": st.floats(0.05, 1)},
+        {"name": fixture_names, "section": st.sampled_from(DEBUG_SECTIONS), "changes": flips, "cut": cuts},
     ),
 }
 
@@ -186,7 +188,8 @@ REPLIES = [
     b"4f7574707574",
     b"00000000000000000010000000000000",
     b'<library-list><library name="prog.wasm"><section address="0x100000000"/></library></library-list>',
-    b'<memory-map><memory type="ram" start="0x0" length="0x20000"/><memory type="rom" start="0x100000000" length="0x4b2"/></memory-map>',
+    b'<memory-map><memory type="ram" start="0x0" length="0x20000"/>'
+    b'<memory type="rom" start="0x100000000" length="0x4b2"/></memory-map>',
 ]
 PARSERS = [
     replies.parse_stop_reply,
@@ -203,10 +206,8 @@ PARSERS = [
 def test_mutated_gdb_replies_raise_only_protocol_errors(reply, changes, cut, extra) -> None:
     mutated = apply_flips(reply, changes)[: int(len(reply) * cut)] + extra
     for parse in PARSERS:
-        try:
+        with contextlib.suppress(packets.ProtocolError):
             parse(mutated)
-        except packets.ProtocolError:
-            pass
     replies.is_error(mutated)
     replies.is_console_output(mutated)
     figures.add("GDB-remote replies fuzzed")

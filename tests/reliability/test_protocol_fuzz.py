@@ -54,6 +54,10 @@ ARGUMENT_KEYS = [
     "program", "args", "cwd", "port",
 ]  # fmt: skip
 arguments = st.dictionaries(st.sampled_from(ARGUMENT_KEYS) | st.text(max_size=10), json_values, max_size=6)
+NUMERIC_KEYS = [
+    "threadId", "frameId", "variablesReference", "count", "offset", "instructionCount", "instructionOffset",
+    "start", "levels", "startFrame", "startModule", "moduleCount",
+]  # fmt: skip
 huge_integers = st.sampled_from([2**31 - 1, 2**31, 2**32, 2**53 + 1, 2**63 - 1, 2**64, -(2**63), 10**30])
 
 
@@ -81,10 +85,7 @@ def request_messages() -> st.SearchStrategy[dict[str, Any]]:
             "command": st.sampled_from(["stackTrace", "variables", "readMemory", "disassemble", "modules", "scopes"]),
             "arguments": st.fixed_dictionaries(
                 {},
-                optional={key: huge_integers for key in ["threadId", "frameId", "variablesReference", "count",
-                                                         "offset", "instructionCount", "instructionOffset",
-                                                         "start", "levels", "startFrame", "startModule",
-                                                         "moduleCount"]}  # fmt: skip
+                optional={key: huge_integers for key in NUMERIC_KEYS}
                 | {"memoryReference": st.sampled_from(["0x0", "0xffffffff", "-1", "1e9", "0x" + "f" * 40, ""])},
             ),
         }
@@ -174,6 +175,9 @@ def fuzz_framing(prober: Prober, data: bytes) -> None:
     figures.add("DAP messages fuzzed")
 
 
+SCALES = [pytest.param(1, id="fast"), pytest.param(SOAK_FACTOR, marks=pytest.mark.slow, id="soak")]
+
+
 def run(body, prober: Prober, strategy, examples: int) -> None:
     @settings(max_examples=examples, deadline=None, database=None)
     @given(strategy)
@@ -183,17 +187,17 @@ def run(body, prober: Prober, strategy, examples: int) -> None:
     fuzz()
 
 
-@pytest.mark.parametrize("scale", [pytest.param(1, id="fast"), pytest.param(SOAK_FACTOR, marks=pytest.mark.slow, id="soak")])
+@pytest.mark.parametrize("scale", SCALES)
 def test_malformed_framing_before_initialize(fresh_session, scale) -> None:
     run(fuzz_framing, fresh_session, raw_framings(), EXAMPLES * scale)
 
 
-@pytest.mark.parametrize("scale", [pytest.param(1, id="fast"), pytest.param(SOAK_FACTOR, marks=pytest.mark.slow, id="soak")])
+@pytest.mark.parametrize("scale", SCALES)
 def test_requests_before_launch(fresh_session, scale) -> None:
     run(fuzz_requests, fresh_session, request_messages(), EXAMPLES * scale)
 
 
-@pytest.mark.parametrize("scale", [pytest.param(1, id="fast"), pytest.param(SOAK_FACTOR, marks=pytest.mark.slow, id="soak")])
+@pytest.mark.parametrize("scale", SCALES)
 def test_requests_while_stopped(stopped_session, scale) -> None:
     run(fuzz_requests, stopped_session, request_messages(), EXAMPLES * scale)
 

@@ -100,10 +100,8 @@ def test_extreme_arithmetic_is_evaluated_as_c_does(stopped_client, expression, r
 def test_precompiled_code_runs_only_when_allowed(tcp_server: TcpServer, fixtures, tmp_path) -> None:
     """A .cwasm is native code: refused without allowPrecompiled, debugged with it."""
     artifact = tmp_path / "traps.cwasm"
-    subprocess.run(
-        ["wasmtime", "compile", "-D", "guest-debug=y", "-W", "epoch-interruption=y", str(fixtures["traps"]), "-o", str(artifact)],
-        check=True,
-    )
+    compile_options = ["-D", "guest-debug=y", "-W", "epoch-interruption=y"]
+    subprocess.run(["wasmtime", "compile", *compile_options, str(fixtures["traps"]), "-o", str(artifact)], check=True)
     client, connection = tcp_server.connect()
     client.ok("initialize", {"adapterID": "wasmtime"})
     already_running = tcp_server.wasmtime_children()
