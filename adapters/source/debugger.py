@@ -392,7 +392,7 @@ class SourceDebugger:
         if reason in (StopReason.TRAP, StopReason.EXCEPTION):
             return self._exception_stop(event)
         owners = self.breakpoints.owners(event.breakpoint_ids)
-        for engine_id, message in event.condition_errors:
+        for _, message in event.condition_errors:
             self._on_output("console", f"breakpoint condition could not be evaluated: {message}\n")
         if not owners:
             return None if during_step or event.breakpoint_ids else Stop(StopKind.BREAKPOINT)

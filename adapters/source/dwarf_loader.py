@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DWARFInfo, DwarfConfig
+from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DwarfConfig, DWARFInfo
 
 from adapters.wasm.binary import WasmModule
 

@@ -6,10 +6,10 @@ resolvers live as long as their module, since types do not change.
 
 from __future__ import annotations
 
-from adapters.source.frame_context import DebuggeeFrameContext
-from adapters.source.model import Scope, Variable
 from elftools.dwarf.die import DIE
 
+from adapters.source.frame_context import DebuggeeFrameContext
+from adapters.source.model import Scope, Variable
 from adapters.source.symbols import ModuleSymbols
 from adapters.source.types import TypeResolver
 from adapters.source.values import Format, ValueRegistry, ValueRenderer

@@ -10,6 +10,7 @@ program's stdout and stderr to the ``on_output`` callback as they come.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import queue
 import selectors
@@ -397,19 +398,15 @@ class AgentDebuggee(Debuggee):
     def detach(self) -> None:
         """Let the program run on to its end without the debugger."""
         if not self._gone:
-            try:
+            with contextlib.suppress(DebuggeeError):
                 self._request("detach")
-            except DebuggeeError:
-                pass
         self._socket.close()
 
     def kill(self) -> None:
         self._gone = True
         kill_group(self.process)
-        try:
+        with contextlib.suppress(OSError):
             self._socket.close()
-        except OSError:
-            pass
 
     def close(self) -> int | None:
         if self.process.poll() is None:

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,8 +107,6 @@ def spawn(command: list[str], options: LaunchOptions) -> subprocess.Popen:
 
 def kill_group(process: subprocess.Popen) -> None:
     if process.poll() is None:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     process.wait()

@@ -42,7 +42,7 @@ class WasmValue:
         return self.bits
 
     def signed(self) -> int:
-        bits = _INT_BITS[self.type] if self.type in _INT_BITS else 0
+        bits = _INT_BITS.get(self.type, 0)
         value = self.unsigned()
         return value - (1 << bits) if value >> (bits - 1) else value
 

@@ -7,6 +7,7 @@ requests by ``request_seq``; events are handed to the caller by ``next_event``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -151,10 +152,8 @@ class DapClient:
             return
         self._closed = True
         if self._process.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._process.stdin.close()
-            except OSError:
-                pass
         try:
             self._process.wait(timeout)
         except subprocess.TimeoutExpired:
