@@ -712,17 +712,20 @@ def _char_literal(code: int, wide: bool = False) -> str:
     return f"'\\x{code & 0xFF:02x}'" if code < 0x100 else f"'\\u{{{code:x}}}'"
 
 
-def _format_float(value: float, size: int) -> str:
+def format_float(value: float, size: int = 8) -> str:
+    """The shortest text that reads back as the same float of ``size`` bytes; a whole
+    number without ``.0``, as gdb and LLDB print it."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if size == 4:  # the shortest text that reads back as the same float32
+    if size == 4:
         for digits in range(1, 10):
             text = f"{value:.{digits}g}"
             if struct.unpack("<f", struct.pack("<f", float(text)))[0] == value:
                 return text
-    return repr(value)
+    text = repr(value)
+    return text.removesuffix(".0")
 
 
 def _scalar_text(base: BaseType, number: int, fmt: Format) -> str:
@@ -731,9 +734,9 @@ def _scalar_text(base: BaseType, number: int, fmt: Format) -> str:
     if base.is_float:
         raw = number & ((1 << (8 * base.size)) - 1)
         if base.size == 4:
-            return _format_float(struct.unpack("<f", raw.to_bytes(4, "little"))[0], 4)
+            return format_float(struct.unpack("<f", raw.to_bytes(4, "little"))[0], 4)
         if base.size == 8:
-            return _format_float(struct.unpack("<d", raw.to_bytes(8, "little"))[0], 8)
+            return format_float(struct.unpack("<d", raw.to_bytes(8, "little"))[0], 8)
         return f"<{base.size}-byte float>"
     numeric = _hex(number, base.size) if fmt.hex else str(number)
     if base.encoding == ATE_UTF:

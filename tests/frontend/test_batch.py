@@ -18,7 +18,7 @@ def test_c_breakpoint_backtrace_locals_stepping_and_exit_code(debug_batch: Debug
     run = debug_batch(
         "inventory",
         f"break inventory.c:{line}", "run", "bt", "info args", "info locals", "p order->count",
-        "next", "p line", "finish", "delete", "continue",
+        "next", "p line", "delete", "finish", "continue",  # delete first: the loop would hit it again
     )  # fmt: skip
     out = run.stdout
     assert f"Breakpoint 1 at inventory.c:{line}\n" in out

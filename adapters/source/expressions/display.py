@@ -10,6 +10,7 @@ from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.evaluator import Evaluator
 from adapters.source.expressions.interface import TypedValue, TypeKind
 from adapters.source.expressions.parser import parse
+from adapters.source.values import format_float
 
 MAX_STRING = 256
 _CHAR_NAMES = {0: "\\0", 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r"}
@@ -25,7 +26,7 @@ def render(value: TypedValue, evaluator: Evaluator, display_format: str | None =
     if display_format == "string" and type_.kind is TypeKind.POINTER:
         return _quote(_read_string(evaluator, int(number)))
     if isinstance(number, float):
-        return repr(number)
+        return format_float(number, type_.size)
     if display_format in ("hex", "octal", "binary"):
         unsigned = number & ((1 << (8 * type_.size)) - 1)
         return {"hex": hex, "octal": oct, "binary": bin}[display_format](unsigned)
