@@ -21,7 +21,10 @@ import anyio.lowlevel
 from anyio.abc import ByteReceiveStream, ByteSendStream
 from pydantic import ValidationError
 
+from adapters.source.expressions.errors import ExpressionError
 from adapters.source.model import ModuleInfo, Stop, StopKind
+from adapters.source.values import AssignError
+from adapters.wasm.debuggee import DebuggeeError
 from dap_server import convert
 from dap_server.client_breakpoints import ClientBreakpoints
 from dap_server.disassembly_sources import DisassemblySources
@@ -56,6 +59,9 @@ from dap_server.transport import (
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
 
+
+# What the lower layers raise when a request cannot be done: the message is for the user.
+USER_ERRORS = (DebuggeeError, ExpressionError, AssignError)
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
 STOP_REASONS = {
@@ -193,7 +199,9 @@ class Session:
             body = await handler.function(self, arguments)
         except RequestError as error:
             return messages.error_response(request.seq, request.command, str(error), short=error.short)
-        except Exception as error:  # a bug or a debuggee failure must not end the session
+        except USER_ERRORS as error:  # the request cannot be done: say why, as it is (no bug)
+            return messages.error_response(request.seq, request.command, str(error))
+        except Exception as error:  # a bug must not end the session
             log.exception("%s failed", request.command)
             return messages.error_response(request.seq, request.command, f"{request.command} failed: {error}")
         return messages.response(request.seq, request.command, body)

@@ -343,3 +343,9 @@ def test_references_go_stale_after_a_step(stopped: Stopped, markers) -> None:
     now = stack(client)[0]
     assert now["line"] == markers("types.c")["all_initialised"] + 1
     assert set_breakpoints(client, TYPES_SOURCE, []) == []
+
+
+def test_a_bad_expression_is_a_plain_error_not_a_server_failure(stopped: Stopped) -> None:
+    refused = evaluate(stopped.client, "1 +", stack(stopped.client)[0]["id"], "repl")
+    assert not refused["success"]
+    assert refused["message"].startswith("expected") and "failed" not in refused["message"], refused["message"]
