@@ -481,6 +481,18 @@ def write_location(location: Location, data: bytes, context: FrameContext) -> No
         raise LocationUnavailable("this value has no storage that can be changed")
 
 
+def why_not_writable(location: Location, context: FrameContext) -> str | None:
+    """Why a value there cannot be changed, or None if it can."""
+    if isinstance(location, PiecesLocation):
+        reasons = [why_not_writable(piece.location, context) for piece in location.pieces]
+        return next((reason for reason in reasons if reason), None)
+    kinds = {MemoryLocation: "memory", LocalLocation: "Wasm locals", GlobalLocation: "Wasm globals"}
+    for kind, what in kinds.items():
+        if isinstance(location, kind):
+            return None if is_writable(location, context) else f"this debugger backend cannot write {what}"
+    return "this value has no storage that can be changed (optimized out or computed)"
+
+
 def is_writable(location: Location, context: FrameContext) -> bool:
     """Whether a value there can be changed, by its kind and what the backend can write."""
     if isinstance(location, PiecesLocation):

@@ -23,6 +23,7 @@ from adapters.source.locations import (
     MemoryLocation,
     OptimizedOut,
     is_writable,
+    why_not_writable,
     read_location,
     sub_location,
     write_location,
@@ -519,8 +520,9 @@ class ValueRenderer:
         stripped = value.type.strip()
         if not _is_scalar(stripped):
             raise AssignError(f"cannot assign to a value of type {value.type.name}")
-        if not is_writable(value.location, value.context):
-            raise AssignError("this value has no storage that can be changed (optimized out or computed)")
+        reason = why_not_writable(value.location, value.context)
+        if reason is not None:
+            raise AssignError(reason)
         size = stripped.size
         if isinstance(stripped, BaseType) and stripped.is_float:
             data = _encode_float(_parse_float(text), size)
