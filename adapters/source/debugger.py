@@ -8,6 +8,7 @@ whenever the program resumes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -321,10 +322,8 @@ class SourceDebugger:
         return job.result  # type: ignore[return-value]
 
     def _interrupt(self) -> None:
-        try:
+        with contextlib.suppress(DebuggeeError):  # the program has just ended; its exit is reported instead
             self.debuggee.interrupt()
-        except DebuggeeError:
-            pass  # the program has just ended; its exit is reported instead
 
     def _wait(self) -> StopEvent:
         """The engine's next stop that is not an interruption for ``run_paused`` work."""
@@ -575,7 +574,9 @@ class SourceDebugger:
         ]
 
     # -- logpoints and conditions --------------------------------------------------------
-    def evaluate(self, expression: str, frame_id: int | None = None, context: str = "repl", hex: bool = False) -> EvaluationResult:
+    def evaluate(
+        self, expression: str, frame_id: int | None = None, context: str = "repl", hex: bool = False
+    ) -> EvaluationResult:
         if not self.stack():
             raise DebuggeeError("no frame to evaluate in: the program has not stopped in Wasm code")
         return self.expressions.evaluate(expression, frame_id or 1, context, hex)

@@ -211,7 +211,8 @@ class AgentDebuggee(Debuggee):
             text = decoder.decode(chunk)
             if text:
                 # After the program trapped and was resumed, what Wasmtime prints is its own report.
-                self._on_output("console" if category == "stderr" and self._wasmtime_speaks.is_set() else category, text)
+                wasmtime_report = category == "stderr" and self._wasmtime_speaks.is_set()
+                self._on_output("console" if wasmtime_report else category, text)
         stream.close()
 
     def _request(self, op: str, blob: bytes = b"", **fields) -> tuple[dict, bytes]:

@@ -55,7 +55,9 @@ def agent_path() -> Path:
 def _build(target: Path) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         output = Path(scratch) / "agent.wasm"
-        run_componentize_py = "import sys, componentize_py; sys.argv[0] = 'componentize-py'; sys.exit(componentize_py.script())"
+        run_componentize_py = (
+            "import sys, componentize_py; sys.argv[0] = 'componentize-py'; sys.exit(componentize_py.script())"
+        )
         command = [
             sys.executable, "-c", run_componentize_py,
             "-d", str(WIT_DIR), "-w", WORLD,
