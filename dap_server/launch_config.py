@@ -47,6 +47,9 @@ class LaunchConfig(CommonConfig):
     wasmtime_path: str | None = None
     wasmtime_args: list[str] = Field(default_factory=list)  # e.g. ["-W", "threads=n", "-S", "http"]
     allow_precompiled: bool = False
+    # The .wasm the program was built from (e.g. for a .cwasm): names its modules, and a module that
+    # differs from it (or sources newer than it) is reported as stale instead of showing wrong lines.
+    wasm_file: str | None = None
     backend: Literal["agent", "gdb"] = "agent"
 
     @field_validator("wasmtime_args")
@@ -78,6 +81,7 @@ class LaunchConfig(CommonConfig):
             wasmtime=self.wasmtime_path,
             wasmtime_args=self.wasmtime_args,
             allow_precompiled=self.allow_precompiled,
+            module_file=base / self.wasm_file if self.wasm_file else None,
         )
 
     def check(self) -> None:
@@ -93,6 +97,8 @@ class LaunchConfig(CommonConfig):
             raise ConfigurationError(f"program {self.program}: {error}") from error
         if self.stdin is not None and not (self.base_directory() / self.stdin).is_file():
             raise ConfigurationError(f"stdin file not found: {self.stdin}")
+        if self.wasm_file and not (self.base_directory() / self.wasm_file).is_file():
+            raise ConfigurationError(f"wasmFile not found: {self.wasm_file}")
         for spec in self.dir_specs():
             host = spec.split("::", 1)[0]
             if not (self.base_directory() / host).is_dir():
@@ -101,6 +107,7 @@ class LaunchConfig(CommonConfig):
     def _check_no_nul_characters(self) -> None:
         """Paths, arguments and variables end up in system calls, which cannot take a NUL."""
         fields = {"program": [self.program], "cwd": [self.cwd or ""], "stdin": [self.stdin or ""], "args": self.args}
+        fields["wasmFile"] = [self.wasm_file or ""]
         fields |= {"env": [*self.env, *self.env.values()], "dirs": self.dir_specs(), "wasmtimeArgs": self.wasmtime_args}
         for name, texts in fields.items():
             if any("\0" in text for text in texts):

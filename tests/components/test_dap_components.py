@@ -93,3 +93,25 @@ def test_precompiled_launch_needs_allow_precompiled(client: DapClient, component
     assert client.ok("stackTrace", {"threadId": 1})["stackFrames"][0]["line"] == line
     client.ok("terminate")
     client.event("terminated")
+
+
+def test_wasm_file_of_a_precompiled_program_flags_a_different_build(client: DapClient, tmp_path):
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    old_dir.mkdir(), new_dir.mkdir()
+    _, old = private_build(old_dir)
+    _, new = private_build(new_dir, edit=("total % 2", "total % 3"))
+    cwasm = precompile(old, tmp_path, *FOR_DEBUGGING)
+    launched = client.request("launch", {"program": str(cwasm), "allowPrecompiled": True, "wasmFile": str(new)})
+    assert launched["success"], launched.get("message")
+    client.event("initialized")
+    [info] = modules_by_name(client).values()
+    assert info["name"] == "greet.wasm"  # named from the wasmFile, though only the .cwasm is run
+    assert info["symbolStatus"].startswith("stale: the running module differs from greet.wasm")
+    client.ok("configurationDone")
+    client.event("exited")
+
+
+def test_wasm_file_that_does_not_exist_is_refused(client: DapClient, tmp_path):
+    _, module = private_build(tmp_path)
+    refused = client.request("launch", {"program": str(module), "wasmFile": str(tmp_path / "nope.wasm")})
+    assert not refused["success"] and "wasmFile not found" in refused["message"]
