@@ -11,7 +11,7 @@ const [wasmtimeDebugger] = manifest.contributes.debuggers;
 const LANGUAGES = ['c', 'cpp', 'rust', 'zig'];
 const LAUNCH_ATTRIBUTES = [
   'program', 'args', 'env', 'cwd', 'dirs', 'preopens', 'stdin', 'wasmtimePath', 'wasmtimeArgs',
-  'stopOnEntry', 'pathMappings', 'sourceMap', 'allowPrecompiled', 'backend',
+  'stopOnEntry', 'pathMappings', 'sourceMap', 'allowPrecompiled', 'wasmFile', 'backend',
 ];
 const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap', 'stopOnEntry'];
 
