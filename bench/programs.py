@@ -19,6 +19,7 @@ for importable in (REPO, REPO / "examples"):
 
 from build import BASE_C_FLAGS, build_all
 
+from adapters.wasm.leb128 import encode_unsigned
 from bench import bench_symbols
 
 BENCH = REPO / "bench"
@@ -131,25 +132,18 @@ def big_data_module(size: int = BIG_DATA_BYTES) -> Path:
 
 def _data_module(size: int) -> bytes:
     def section(section_id: int, payload: bytes) -> bytes:
-        return bytes([section_id]) + _leb(len(payload)) + payload
+        return bytes([section_id]) + encode_unsigned(len(payload)) + payload
 
     def name(text: str) -> bytes:
-        return _leb(len(text)) + text.encode()
+        return encode_unsigned(len(text)) + text.encode()
 
     pages = (size + 0xFFFF) // 0x10000
     types = section(1, b"\x01\x60\x00\x00")  # one type: [] -> []
     functions = section(3, b"\x01\x00")
-    memory = section(5, b"\x01\x00" + _leb(pages))
+    memory = section(5, b"\x01\x00" + encode_unsigned(pages))
     exports = section(7, b"\x02" + name("_start") + b"\x00\x00" + name("memory") + b"\x02\x00")
     code = section(10, b"\x01\x02\x00\x0b")  # one body: no locals, end
-    data = section(11, b"\x01\x00\x41\x00\x0b" + _leb(size) + bytes(range(256)) * (size // 256) + bytes(size % 256))
+    data = section(11, b"\x01\x00\x41\x00\x0b" + encode_unsigned(size) + bytes(range(256)) * (size // 256) + bytes(size % 256))
     return b"\x00asm\x01\x00\x00\x00" + types + functions + memory + exports + code + data
 
 
-def _leb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)

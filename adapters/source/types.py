@@ -14,6 +14,8 @@ from functools import cached_property
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from adapters.wasm.leb128 import decode_unsigned
+
 POINTER_SIZE = 4  # wasm32
 
 # DW_ATE_* encodings
@@ -500,7 +502,7 @@ class TypeResolver:
         if location is not None and isinstance(location.value, int):
             offset = location.value
         elif location is not None and location.value[:1] == [0x23]:  # DW_OP_plus_uconst N (DWARF 2)
-            offset = _uleb(location.value[1:])
+            offset, _ = decode_unsigned(bytes(location.value), 1, len(location.value))
         member_type = self.type_of(die)
         bit_size = attrs["DW_AT_bit_size"].value if "DW_AT_bit_size" in attrs else None
         bit_offset = 0
@@ -572,12 +574,3 @@ class TypeResolver:
                 if die.tag == tag:
                     yield die
 
-
-def _uleb(data: list[int]) -> int:
-    result = shift = 0
-    for byte in data:
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            break
-    return result

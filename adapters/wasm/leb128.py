@@ -43,3 +43,13 @@ def decode_signed(data: bytes, pos: int, end: int, bits: int = 64) -> tuple[int,
             return result, pos
         if shift >= bits:
             raise WasmFormatError(f"LEB128 integer too long at offset {pos - 1}")
+
+
+def encode_unsigned(value: int) -> bytes:
+    """The unsigned LEB128 encoding of ``value`` (shortest form)."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)

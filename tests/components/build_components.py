@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 from build import BuildError, build_all  # examples/build.py is a script, not a package
 
 from adapters.wasm.binary import Reader
+from adapters.wasm.leb128 import encode_unsigned
 
 
 def install_jco() -> None:
@@ -56,14 +57,6 @@ def _up_to_date(output: Path, *inputs: Path) -> bool:
     return all(path.stat().st_mtime <= built for path in (*inputs, Path(__file__)))
 
 
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 def replace_core_modules(component: bytes, modules: list[bytes]) -> bytes:
@@ -78,7 +71,7 @@ def replace_core_modules(component: bytes, modules: list[bytes]) -> bytes:
             if not remaining:
                 raise BuildError("the template has more core modules than were given")
             payload = remaining.pop(0)
-        out += bytes([section_id]) + _uleb(len(payload)) + payload
+        out += bytes([section_id]) + encode_unsigned(len(payload)) + payload
     if remaining:
         raise BuildError(f"the template has {len(modules) - len(remaining)} core modules, not {len(modules)}")
     return bytes(out)

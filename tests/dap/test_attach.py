@@ -2,47 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.dap.client import DapClient
 from tests.dap.session_helpers import FIXTURE_SOURCES, locals_of, scope_reference, set_breakpoints, stack
+from tests.wasm.user_stub import user_started_stub
 
 BASICS = FIXTURE_SOURCES / "basics.c"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def user_started(fixtures) -> Iterator[tuple[subprocess.Popen, int]]:
-    """`wasmtime run -g` as a user starts it, listening when yielded (a port taken meanwhile is retried)."""
-    for _ in range(3):
-        port = free_port()
-        process = subprocess.Popen(
-            [str(find_wasmtime().path), "run", "-g", f"127.0.0.1:{port}", str(fixtures["basics"])],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        if b"Debugger listening" in process.stderr.readline():
-            break
-        process.wait()
-    else:
-        pytest.fail("wasmtime run -g did not start listening")
-    yield process, port
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    with user_started_stub(fixtures["basics"]) as started:
+        yield started
 
 
 def test_attach_breakpoint_stack_variables_and_exit(client: DapClient, user_started, markers) -> None:

@@ -23,6 +23,7 @@ from adapters.source.variables import FrameVariables
 from adapters.wasm.binary import SECTION_CUSTOM, WasmFormatError, parse_module
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.gdbremote import packets, replies
+from adapters.wasm.leb128 import encode_unsigned
 from tests.reliability import figures
 
 PROMPT = 10_000  # ms per example: loading plus every lookup
@@ -95,18 +96,11 @@ def replace_section(data: bytes, name: str, mutate) -> bytes:
             encoded = section.name.encode()
             if section.name == name:
                 payload = mutate(payload)
-            payload = uleb(len(encoded)) + encoded + payload
-        out += bytes([section.id]) + uleb(len(payload)) + payload
+            payload = encode_unsigned(len(encoded)) + encoded + payload
+        out += bytes([section.id]) + encode_unsigned(len(payload)) + payload
     return bytes(out)
 
 
-def uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 fixture_names = st.sampled_from(FUZZED_FIXTURES)

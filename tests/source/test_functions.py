@@ -11,6 +11,7 @@ from adapters.source.demangle import demangle
 from adapters.source.symbol_cache import SymbolCache
 from adapters.source.symbols import ModuleSymbols
 from adapters.wasm.binary import SECTION_CUSTOM, parse_module
+from adapters.wasm.leb128 import encode_unsigned
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -127,24 +128,16 @@ def rebuild(data: bytes, replace: dict[str, bytes | None]) -> bytes:
             if payload is None:
                 continue
             name = section.name.encode()
-            payload = _uleb(len(name)) + name + payload
+            payload = encode_unsigned(len(name)) + name + payload
         elif section.id == SECTION_CUSTOM:
             name = section.name.encode()
-            payload = _uleb(len(name)) + name + data[section.offset:section.offset + section.size]
+            payload = encode_unsigned(len(name)) + name + data[section.offset:section.offset + section.size]
         else:
             payload = data[section.offset:section.offset + section.size]
-        out += bytes([section.id]) + _uleb(len(payload)) + payload
+        out += bytes([section.id]) + encode_unsigned(len(payload)) + payload
     return bytes(out)
 
 
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 def debug_sections(data: bytes) -> dict[str, bytes]:

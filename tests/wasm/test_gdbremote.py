@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -24,8 +23,8 @@ from adapters.wasm.gdbremote import GdbRemoteDebuggee, attach, launch
 from adapters.wasm.gdbremote.launcher import _StderrRouter
 from adapters.wasm.process import LaunchOptions
 from adapters.wasm.values import WasmValue
-from adapters.wasm.wasmtime_cli import find_wasmtime
 from tests.wasm.conftest import Output
+from tests.wasm.user_stub import free_port, user_started_stub
 from tests.wasm.wat_programs import ADD, DIVIDE_BY_ZERO, ENDLESS, find_code, write_wat
 
 ADD_BODY = bytes([0x20, 0, 0x20, 1, 0x6A])  # local.get 0; local.get 1; i32.add
@@ -213,35 +212,11 @@ def test_wasmtime_killed_mid_session_ends_it_cleanly(start, tmp_path):
         debuggee.frames()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def user_stub(tmp_path) -> Iterator[tuple[subprocess.Popen, int]]:
-    """A `wasmtime run -g` started the way a user would, listening when yielded (another
-    process may take the chosen port first: then it is tried again on another)."""
-    program = write_wat(tmp_path, "add", ADD)
-    for _ in range(3):
-        port = free_port()
-        process = subprocess.Popen(
-            [str(find_wasmtime().path), "run", "-g", f"127.0.0.1:{port}", str(program)],
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        if b"Debugger listening" in process.stderr.readline():
-            break
-        process.wait()
-        process.stderr.close()
-    else:
-        pytest.fail("wasmtime run -g did not start listening")
-    yield process, port
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    process.stderr.close()
+    """A `wasmtime run -g` started the way a user would, listening when yielded."""
+    with user_started_stub(write_wat(tmp_path, "add", ADD)) as started:
+        yield started
 
 
 def test_attach_to_a_user_started_stub_then_lose_it(user_stub):

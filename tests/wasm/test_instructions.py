@@ -29,6 +29,7 @@ from adapters.wasm.instructions import (
     instruction_starts,
     opcode_info,
 )
+from adapters.wasm.leb128 import encode_unsigned
 
 # --- The opcode table against the WAT assembler ---------------------------------------
 
@@ -401,21 +402,12 @@ opcode_heavy = st.lists(
     st.one_of(
         st.sampled_from([code for code, _ in all_opcodes() if isinstance(code, int)]).map(lambda c: bytes([c])),
         st.sampled_from([code for code, _ in all_opcodes() if isinstance(code, tuple)]).map(
-            lambda c: bytes([c[0]]) + leb_u32(c[1])
+            lambda c: bytes([c[0]]) + encode_unsigned(c[1])
         ),
         st.binary(min_size=1, max_size=4),
     ),
     max_size=24,
 ).map(b"".join)
-
-
-def leb_u32(value: int) -> bytes:
-    out = bytearray()
-    while value >= 0x80:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 @settings(max_examples=400, deadline=None)
