@@ -4,10 +4,6 @@ memory and globals."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from adapters.source.dwarf_loader import load_dwarf
@@ -25,19 +21,10 @@ from adapters.source.locations import (
 from adapters.source.variables import unit_globals
 from adapters.wasm.binary import parse_module
 
-REPO = Path(__file__).resolve().parents[2]
-SOURCE = REPO / "tests" / "fixtures" / "values" / "values.c"
-
 
 @pytest.fixture(scope="module")
-def module():
-    result = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "build.py"), str(SOURCE.parent)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    built = dict(line.split(": ", 1) for line in result.stdout.splitlines())
-    wasm = parse_module(Path(built["values"]).read_bytes())
+def module(fixtures):
+    wasm = parse_module(fixtures["values"].read_bytes())
     return wasm, load_dwarf(wasm)
 
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from adapters.source.dwarf_loader import load_dwarf
@@ -18,20 +14,11 @@ from adapters.source.types import (
 )
 from adapters.wasm.binary import parse_module
 
-REPO = Path(__file__).resolve().parents[2]
-SOURCE = REPO / "tests" / "fixtures" / "values" / "values.c"
-
 
 @pytest.fixture(scope="module")
-def variables():
+def variables(fixtures):
     """name -> Type of every named variable and parameter in values.c."""
-    result = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "build.py"), str(SOURCE.parent)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    built = dict(line.split(": ", 1) for line in result.stdout.splitlines())
-    dwarf = load_dwarf(parse_module(Path(built["values"]).read_bytes()))
+    dwarf = load_dwarf(parse_module(fixtures["values"].read_bytes()))
     resolver = TypeResolver(dwarf)
     unit = next(cu for cu in dwarf.iter_CUs() if cu.get_top_DIE().attributes["DW_AT_name"].value.endswith(b"values.c"))
     return {
