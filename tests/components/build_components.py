@@ -24,6 +24,7 @@ REPO = HERE.parents[1]
 SOURCES = HERE / "sources"
 BUILD = SOURCES / "build"
 JCO = HERE / "node_modules" / ".bin" / "jco"
+JCO_WIT = HERE / "node_modules" / "@bytecodealliance" / "jco" / "lib" / "wit" / "builtin" / "0.2.12"
 SECTION_CORE_MODULE = 1
 C_SOURCES = ("greet.c", "scale.c", "twice.c")
 
@@ -31,6 +32,7 @@ sys.path.insert(0, str(REPO / "examples"))
 sys.path.insert(0, str(REPO))
 from build import BuildError, build_all  # examples/build.py is a script, not a package
 
+from adapters.wasm.agent.build import componentize
 from adapters.wasm.binary import Reader
 from adapters.wasm.leb128 import encode_unsigned
 
@@ -95,7 +97,24 @@ def build_components() -> dict[str, Path]:
         twice.write_bytes(replace_core_modules(parsed.read_bytes(), modules))
         parsed.unlink()
     built["twice.component"] = twice
+    built["http.component"] = build_http_component()
     return built
+
+
+def build_http_component() -> Path:
+    """A wasi:http proxy component (Python, componentize-py) for `wasmtime serve -g`; its
+    WASI 0.2.12 WIT comes from the jco package installed for the other fixtures."""
+    http = SOURCES / "http"
+    output = BUILD / "http.component.wasm"
+    if _up_to_date(output, http / "handler.py", http / "world.wit"):
+        return output
+    wit = BUILD / "http-wit"
+    shutil.rmtree(wit, ignore_errors=True)
+    for package in ("cli", "clocks", "filesystem", "http", "io", "random", "sockets"):
+        shutil.copytree(JCO_WIT / f"wasi-{package}", wit / "deps" / package)
+    shutil.copy(http / "world.wit", wit / "world.wit")
+    componentize(wit, "wasmtime-dap:http-fixture/handler", http, "handler", output)
+    return output
 
 
 def main() -> int:

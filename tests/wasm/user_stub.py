@@ -1,4 +1,4 @@
-"""A `wasmtime run -g` started the way a user starts it, for the attach tests."""
+"""A `wasmtime run -g` or `wasmtime serve -g` started the way a user starts it, for the attach tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 import signal
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,12 +22,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def user_started_stub(program: Path) -> Iterator[tuple[subprocess.Popen, int]]:
-    """(process, port) of a `wasmtime run -g` listening for a debugger; killed afterwards."""
+def user_started_stub(program: Path, command: Sequence[str] = ("run",)) -> Iterator[tuple[subprocess.Popen, int]]:
+    """(process, port) of a `wasmtime run -g` (or another ``command``, e.g. serve with its options)
+    listening for a debugger; killed afterwards."""
     for _ in range(ATTEMPTS):
         port = free_port()
         process = subprocess.Popen(
-            [str(find_wasmtime().path), "run", "-g", f"127.0.0.1:{port}", str(program)],
+            [str(find_wasmtime().path), *command, "-g", f"127.0.0.1:{port}", str(program)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,

@@ -55,18 +55,23 @@ def agent_path() -> Path:
 def _build(target: Path) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         output = Path(scratch) / "agent.wasm"
-        run_componentize_py = (
-            "import sys, componentize_py; sys.argv[0] = 'componentize-py'; sys.exit(componentize_py.script())"
-        )
-        command = [
-            sys.executable, "-c", run_componentize_py,
-            "-d", str(WIT_DIR), "-w", WORLD,
-            "componentize", "-p", str(GUEST_DIR), "app", "-o", str(output),
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, cwd=scratch)
-        if result.returncode != 0 or not output.is_file():
-            raise AgentBuildError(f"building the debugger agent failed:\n{result.stderr or result.stdout}")
+        componentize(WIT_DIR, WORLD, GUEST_DIR, "app", output)
         output.replace(target)
+
+
+def componentize(wit: Path, world: str, sources: Path, module: str, output: Path) -> None:
+    """Build a component from Python ``module`` in ``sources`` with the installed componentize-py."""
+    run_componentize_py = (
+        "import sys, componentize_py; sys.argv[0] = 'componentize-py'; sys.exit(componentize_py.script())"
+    )
+    command = [
+        sys.executable, "-c", run_componentize_py,
+        "-d", str(wit), "-w", world,
+        "componentize", "-p", str(sources), module, "-o", str(output),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, cwd=output.parent)
+    if result.returncode != 0 or not output.is_file():
+        raise AgentBuildError(f"componentize-py could not build {output.name}:\n{result.stderr or result.stdout}")
 
 
 if __name__ == "__main__":
