@@ -36,7 +36,7 @@ from adapters.wasm.debuggee import (
     StopEvent,
     StopReason,
 )
-from adapters.wasm.process import LaunchOptions, kill_group, run_arguments, spawn
+from adapters.wasm.process import LaunchOptions, keep_on_one_cpu, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.traps import describe_trap, is_exit_call
 from adapters.wasm.values import WasmValue
@@ -77,7 +77,9 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
     finally:
         listener.close()
     artifact = Artifact(options.program, options.module_file)
-    return AgentDebuggee(process, connection, options.program, on_output, artifact)
+    debuggee = AgentDebuggee(process, connection, options.program, on_output, artifact)
+    keep_on_one_cpu(process)  # the agent is connected: Wasmtime has compiled everything
+    return debuggee
 
 
 def _accept(listener: socket.socket, process: subprocess.Popen) -> socket.socket:

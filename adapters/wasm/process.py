@@ -91,6 +91,15 @@ def run_arguments(options: LaunchOptions, precompiled: bool) -> list[str]:
     return [*arguments, *options.wasmtime_args, str(options.program), *options.args]
 
 
+_WASMTIME_ENVIRONMENT = {
+    "RUST_BACKTRACE": "0",  # Wasmtime's error reports stay short
+    "RUST_LIB_BACKTRACE": "0",
+    # One async worker: the debugger and the debuggee then trade messages on one thread
+    # (see keep_on_one_cpu), not between idle workers that must each be woken.
+    "TOKIO_WORKER_THREADS": "1",
+}
+
+
 def spawn(command: list[str], options: LaunchOptions) -> subprocess.Popen:
     """Start Wasmtime: stdin from ``options.stdin``, stdout and stderr piped to us, in its own
     process group, and killed if the adapter dies."""
@@ -101,7 +110,7 @@ def spawn(command: list[str], options: LaunchOptions) -> subprocess.Popen:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=options.cwd,
-            env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},  # Wasmtime's reports stay short
+            env={**os.environ, **_WASMTIME_ENVIRONMENT},
         )
 
 
@@ -110,3 +119,42 @@ def kill_group(process: subprocess.Popen) -> None:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def keep_on_one_cpu(process: subprocess.Popen) -> int | None:
+    """Restrict every thread of a running Wasmtime to one CPU; return that CPU, or None.
+
+    Under the debug-main world every question the debugger component asks (a frame, a
+    local, a memory read) is a message between two of Wasmtime's threads. On one CPU the
+    reply is a plain context switch; across CPUs it waits for the other CPU to wake up,
+    which made each breakpoint hit 3x slower. The debuggee is single-threaded, so it
+    loses nothing. Call it after Wasmtime has compiled the program (compilation does use
+    every CPU); threads started later inherit the restriction from the thread starting them.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None  # not Linux
+    try:
+        allowed = os.sched_getaffinity(process.pid)
+        cpu = _running_on(process.pid)
+        cpu = cpu if cpu in allowed else min(allowed)
+        pinned: set[int] = set()
+        while unpinned := _threads(process.pid) - pinned:  # again: a thread may have started meanwhile
+            for thread in unpinned:
+                with suppress(ProcessLookupError):  # it ended meanwhile
+                    os.sched_setaffinity(thread, {cpu})
+            pinned |= unpinned
+    except (ProcessLookupError, FileNotFoundError):
+        return None  # Wasmtime has exited
+    return cpu
+
+
+def _threads(pid: int) -> set[int]:
+    return {int(name) for name in os.listdir(f"/proc/{pid}/task")}
+
+
+def _running_on(pid: int) -> int:
+    """The CPU the process's main thread last ran on (field 39 of /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields_after_name = stat.read().rpartition(")")[2].split()
+    return int(fields_after_name[36])
+

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,15 @@ class Output:
 
     def text(self, category: str) -> str:
         return "".join(text for c, text in self.chunks if c == category)
+
+
+def assert_on_one_cpu_with_one_async_worker(pid: int) -> None:
+    """Every thread of Wasmtime process ``pid`` may run on one and the same CPU, and it has one tokio worker."""
+    threads = list(Path(f"/proc/{pid}/task").iterdir())
+    affinities = {frozenset(os.sched_getaffinity(int(thread.name))) for thread in threads}
+    assert len(affinities) == 1 and len(next(iter(affinities))) == 1
+    names = [(thread / "comm").read_text().strip() for thread in threads]
+    assert names.count("tokio-rt-worker") == 1
 
 
 @pytest.fixture

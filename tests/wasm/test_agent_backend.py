@@ -13,6 +13,7 @@ import pytest
 from adapters.wasm.agent.guest.conditions import ConditionError, evaluate
 from adapters.wasm.debuggee import Breakpoint, DebuggeeError, StopReason
 from adapters.wasm.values import WasmValue
+from tests.wasm.conftest import assert_on_one_cpu_with_one_async_worker
 from tests.wasm.wat_programs import ADD, DIVIDE_BY_ZERO, ENDLESS, LOOP, find_code, write_wat
 
 ADD_BODY = bytes([0x20, 0, 0x20, 1, 0x6A])  # local.get 0; local.get 1; i32.add
@@ -109,6 +110,26 @@ def test_hit_condition_counts_in_the_agent(start, tmp_path):
         seen.append(debuggee.frames()[0].locals[0].signed())
         debuggee.resume()
     assert seen == [299, 599, 899]
+
+
+def test_wasmtime_runs_on_one_cpu_with_one_async_worker(start, tmp_path):
+    # Each question the agent asks Wasmtime is a message between two of its threads:
+    # kept on one CPU and one worker, a breakpoint hit costs a third of what it does spread out.
+    debuggee, _ = start(write_wat(tmp_path, "loop", LOOP))
+    assert_on_one_cpu_with_one_async_worker(debuggee.process.pid)
+
+
+def test_a_condition_program_that_cannot_be_compiled_stops_and_says_why(start, tmp_path):
+    program = write_wat(tmp_path, "loop", LOOP)
+    debuggee, _ = start(program)
+    (module,) = debuggee.modules()
+    pc = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))
+    debuggee.set_breakpoint(Breakpoint(1, module.id, pc, condition=[["local", 0], ["lt"]]))  # lt lacks an operand
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.reason is StopReason.BREAKPOINT
+    assert stop.condition_errors == ((1, "malformed condition program"),)
+    assert debuggee.frames()[0].locals[0].signed() == 0  # the first hit
 
 
 def test_condition_that_cannot_be_evaluated_stops_and_says_why(start, tmp_path):

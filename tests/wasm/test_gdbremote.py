@@ -23,7 +23,7 @@ from adapters.wasm.gdbremote import GdbRemoteDebuggee, attach, launch
 from adapters.wasm.gdbremote.launcher import _StderrRouter
 from adapters.wasm.process import LaunchOptions
 from adapters.wasm.values import WasmValue
-from tests.wasm.conftest import Output
+from tests.wasm.conftest import Output, assert_on_one_cpu_with_one_async_worker
 from tests.wasm.user_stub import free_port, user_started_stub
 from tests.wasm.wat_programs import ADD, DIVIDE_BY_ZERO, ENDLESS, find_code, write_wat
 
@@ -47,6 +47,12 @@ def start() -> Iterator:
     for debuggee in started:
         debuggee.close()
         assert debuggee.process is not None and debuggee.process.poll() is not None, "Wasmtime outlived its session"
+
+
+def test_the_launched_wasmtime_runs_on_one_cpu_with_one_async_worker(start, tmp_path):
+    debuggee, _ = start(write_wat(tmp_path, "add", ADD))
+    assert debuggee.process is not None
+    assert_on_one_cpu_with_one_async_worker(debuggee.process.pid)
 
 
 def stop_in_add(start, tmp_path: Path):

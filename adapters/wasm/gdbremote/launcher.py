@@ -18,7 +18,7 @@ from collections.abc import Callable
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.gdbremote.connection import GdbConnection
 from adapters.wasm.gdbremote.debuggee import GdbRemoteDebuggee
-from adapters.wasm.process import LaunchOptions, kill_group, run_arguments, spawn
+from adapters.wasm.process import LaunchOptions, keep_on_one_cpu, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.wasmtime_cli import find_wasmtime
 
@@ -65,6 +65,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> G
     launched = _Launched(process, report)
     try:
         connection = GdbConnection.connect("127.0.0.1", port, lambda text: report("console", text))
+        keep_on_one_cpu(process)  # the stub listens: Wasmtime has compiled everything
         return GdbRemoteDebuggee(connection, options.program.name, launched.finish, launched.end(connection), process)
     except BaseException:
         kill_group(process)

@@ -79,54 +79,106 @@ def divide(a, b, truncating: bool):
 
 def evaluate(program, frame) -> object:
     """Run ``program`` against ``frame`` (an object with local/global_value/read_memory)."""
+    return compile_program(program)(frame)
+
+
+def compile_program(program):
+    """``program`` as one function of a frame.
+
+    A breakpoint's condition is compiled once and run on every hit: closures cost a
+    fraction of dispatching on each op's name every time (this is Python inside Wasm)."""
+    stack = _compile_range(program, 0, len(program))
+    if len(stack) != 1:
+        raise ConditionError("malformed condition program")
+    return stack[0]
+
+
+def _compile_range(program, start: int, end: int) -> list:
+    """Simulate the program's stack over ``program[start:end]``, holding functions instead of values."""
     stack = []
-    position = 0
-    while position < len(program):
+
+    def pop():
+        if not stack:
+            raise ConditionError("malformed condition program")
+        return stack.pop()
+
+    position = start
+    while position < end:
         op = program[position]
         position += 1
         name = op[0]
         if name in ("and_then", "or_else"):
-            decided = bool(stack.pop()) == (name == "or_else")
-            if decided:
-                stack.append(int(name == "or_else"))
-                position += op[1]
-        elif name == "const":
-            stack.append(op[1])
-        elif name == "local":
-            stack.append(frame.local(op[1]))
-        elif name == "global":
-            stack.append(frame.global_value(op[1]))
+            skipped = op[1]
+            if not 0 <= skipped <= end - position:
+                raise ConditionError("malformed condition program")
+            right = _compile_range(program, position, position + skipped)
+            if len(right) != 1:
+                raise ConditionError("malformed condition program")
+            stack.append(_short_circuit(pop(), right[0], name == "or_else"))
+            position += skipped
+        elif name in ("local", "global", "const"):
+            stack.append(_leaf(name, op[1]))
         elif name == "load":
-            size, signed, is_float = op[1], op[2], op[3]
-            raw = frame.read_memory(stack.pop(), size)
-            if is_float:
-                stack.append(struct.unpack(FLOAT_FORMATS[size], raw)[0])
-            else:
-                stack.append(int.from_bytes(raw, "little", signed=signed))
+            stack.append(_load(pop(), op[1], op[2], op[3]))
         elif name == "wrap":
-            value = stack.pop()
-            if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-                raise ConditionError("cannot convert " + str(value) + " to an integer")
-            stack.append(wrap(int(value), op[1], op[2]))
-        elif name in ("shl", "shr"):
-            b = stack.pop()
-            a = stack.pop()
-            stack.append(shift(int(a), int(b), name == "shl"))
-        elif name in ("div", "rem"):
-            b = stack.pop()
-            a = stack.pop()
-            stack.append(divide(a, b, name == "div"))
-        elif name in BINARY:
-            b = stack.pop()
-            a = stack.pop()
-            stack.append(BINARY[name](a, b))
+            stack.append(_wrap(pop(), op[1], op[2]))
         elif name in UNARY:
-            stack.append(UNARY[name](stack.pop()))
+            stack.append(_unary(UNARY[name], pop()))
         else:
-            raise ConditionError("unknown op " + repr(name))
-    if len(stack) != 1:
-        raise ConditionError("malformed condition program")
-    return stack[0]
+            right = pop()
+            stack.append(_binary(name, pop(), right))
+    return stack
+
+
+def _leaf(name: str, argument):
+    if name == "const":
+        return lambda frame: argument
+    if name == "local":
+        return lambda frame: frame.local(argument)
+    return lambda frame: frame.global_value(argument)
+
+
+def _short_circuit(left, right, is_or: bool):
+    """C's || and &&: the right side runs only when the left does not decide."""
+    if is_or:
+        return lambda frame: 1 if left(frame) else right(frame)
+    return lambda frame: right(frame) if left(frame) else 0
+
+
+def _load(address, size: int, signed: bool, is_float: bool):
+    if is_float:
+        if size not in FLOAT_FORMATS:
+            raise ConditionError("no " + str(size) + "-byte float")
+        layout = FLOAT_FORMATS[size]
+        return lambda frame: struct.unpack(layout, frame.read_memory(address(frame), size))[0]
+    return lambda frame: int.from_bytes(frame.read_memory(address(frame), size), "little", signed=signed)
+
+
+def _wrap(operand, bits: int, signed: bool):
+    def wrapped(frame):
+        value = operand(frame)
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            raise ConditionError("cannot convert " + str(value) + " to an integer")
+        return wrap(int(value), bits, signed)
+
+    return wrapped
+
+
+def _unary(function, operand):
+    return lambda frame: function(operand(frame))
+
+
+def _binary(name: str, left, right):
+    if name in ("shl", "shr"):
+        is_left = name == "shl"
+        return lambda frame: shift(int(left(frame)), int(right(frame)), is_left)
+    if name in ("div", "rem"):
+        truncating = name == "div"
+        return lambda frame: divide(left(frame), right(frame), truncating)
+    if name not in BINARY:
+        raise ConditionError("unknown op " + repr(name))
+    function = BINARY[name]
+    return lambda frame: function(left(frame), right(frame))
 
 
 def hit_condition_met(hit_condition, hits: int) -> bool:
