@@ -17,6 +17,13 @@ for importable in (REPO, REPO / "examples"):
 from build import build_all  # noqa: E402 - examples/build.py is a script, not a package
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLES = REPO / "examples"
+EXAMPLE_SOURCES = {
+    "inventory": EXAMPLES / "c" / "inventory.c",
+    "shapes": EXAMPLES / "cpp" / "shapes.cpp",
+    "grades": EXAMPLES / "zig" / "grades.zig",
+    "library": EXAMPLES / "rust" / "library.rs",
+}
 _MARKER = re.compile(r"BREAK: (\w+)")
 
 
@@ -24,6 +31,19 @@ _MARKER = re.compile(r"BREAK: (\w+)")
 def fixtures() -> dict[str, Path]:
     """Module name (``basics``, ``basics.O2``, ``multi``, ...) -> built ``.wasm`` path."""
     return build_all([FIXTURES])
+
+
+@pytest.fixture(scope="session")
+def examples() -> dict[str, Path]:
+    """Example name -> built module (``inventory`` -> examples/c/build/inventory.wasm)."""
+    return build_all(EXAMPLE_SOURCES.values())
+
+
+def line_of(name: str, text: str) -> int:
+    """The 1-based line of an example's source that contains ``text`` (exactly one must)."""
+    lines = [n for n, line in enumerate(EXAMPLE_SOURCES[name].read_text().splitlines(), 1) if text in line]
+    assert len(lines) == 1, f"{text!r} occurs on lines {lines} of {name}"
+    return lines[0]
 
 
 def marker_lines(source: Path) -> dict[str, int]:

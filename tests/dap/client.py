@@ -8,7 +8,8 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from tests.dap.schema import schema_errors
@@ -127,9 +128,9 @@ class DapClient:
 class StdioServer:
     """The server as a subprocess speaking DAP on its stdin/stdout."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], command: Sequence[str] = SERVER_COMMAND, cwd: Path | None = None) -> None:
         self.process = subprocess.Popen(
-            SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd
         )
         assert self.process.stdin and self.process.stdout
         stdin, stdout = self.process.stdin, self.process.stdout

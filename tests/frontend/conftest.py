@@ -1,4 +1,4 @@
-"""The examples, built once, and a runner for the console in batch mode."""
+"""A runner for the console in batch mode on the built examples."""
 
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from build import build_all  # examples/build.py, put on sys.path by tests/conftest.py
+from tests.conftest import EXAMPLE_SOURCES
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-EXAMPLE_SOURCES = {
-    "inventory": EXAMPLES / "c" / "inventory.c",
-    "shapes": EXAMPLES / "cpp" / "shapes.cpp",
-    "grades": EXAMPLES / "zig" / "grades.zig",
-    "library": EXAMPLES / "rust" / "library.rs",
-}
 BATCH_TIMEOUT = 240  # seconds; a run takes a few, the first start compiles the debugger component
 
 
@@ -29,19 +22,6 @@ class BatchRun:
     exit_code: int
     stdout: str
     stderr: str
-
-
-@pytest.fixture(scope="session")
-def examples() -> dict[str, Path]:
-    """Example name -> built module (``inventory`` -> examples/c/build/inventory.wasm)."""
-    return build_all(EXAMPLE_SOURCES.values())
-
-
-def line_of(name: str, text: str) -> int:
-    """The 1-based line of an example's source that contains ``text`` (exactly one must)."""
-    lines = [n for n, line in enumerate(EXAMPLE_SOURCES[name].read_text().splitlines(), 1) if text in line]
-    assert len(lines) == 1, f"{text!r} occurs on lines {lines} of {name}"
-    return lines[0]
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.frontend.conftest import REPO, BatchRun, line_of
+from tests.conftest import line_of
+from tests.frontend.conftest import REPO, BatchRun
 
 Debug = Callable[..., BatchRun]
 
