@@ -30,11 +30,11 @@ C_SOURCES = ("greet.c", "scale.c", "twice.c")
 
 sys.path.insert(0, str(REPO / "examples"))
 sys.path.insert(0, str(REPO))
-from build import BuildError, build_all  # examples/build.py is a script, not a package
+from build import BuildError, build_all  # noqa: E402 - examples/build.py is a script, not a package
 
-from adapters.wasm.agent.build import componentize
-from adapters.wasm.binary import Reader
-from adapters.wasm.leb128 import encode_unsigned
+from adapters.wasm.agent.build import componentize  # noqa: E402
+from adapters.wasm.binary import Reader  # noqa: E402
+from adapters.wasm.leb128 import encode_unsigned  # noqa: E402
 
 
 def install_jco() -> None:

@@ -56,4 +56,4 @@ def launch() -> Iterator[Callable[..., Session]]:
 
 
 # The DAP server fixtures (a real stdio server whose every message is schema-checked).
-from tests.dap.conftest import client, message_log, server, server_env  # noqa: F401
+from tests.dap.conftest import client, message_log, server, server_env  # noqa: E402, F401

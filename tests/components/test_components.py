@@ -102,7 +102,8 @@ def test_a_module_instantiated_twice_hits_in_both_instances(components, launch, 
     modules = {info.name: info.id for info in session.debugger.modules()}
     scale_id = modules["twice.component.wasm#scale"]
     twice_id = modules["twice.component.wasm#twice"]
-    [result] = session.debugger.set_source_breakpoints(SCALE, [BreakpointSpec(line=source_markers("scale.c")["scale_return"])])
+    line = source_markers("scale.c")["scale_return"]
+    [result] = session.debugger.set_source_breakpoints(SCALE, [BreakpointSpec(line=line)])
     assert result.verified and result.module_id == scale_id
     session.debugger.start(stop_on_entry=False)
 

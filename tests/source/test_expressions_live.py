@@ -150,7 +150,8 @@ class Paused:
         frame = self.debuggee.frames()[0]
         (innermost, *_) = self.symbols.inline_chain(frame.pc)
         dwarf_pc = frame.pc - self.symbols.module.code_offset
-        context = DwarfEvaluationContext(self.program, DebuggeeFrameContext(self.debuggee, frame), innermost.die, dwarf_pc)
+        frame_context = DebuggeeFrameContext(self.debuggee, frame)
+        context = DwarfEvaluationContext(self.program, frame_context, innermost.die, dwarf_pc)
         return context, DwarfCompileScope(self.program, innermost.die, dwarf_pc), EngineFrame(self.debuggee, frame)
 
     def resume(self) -> StopReason:
@@ -252,7 +253,8 @@ def test_host_evaluation_and_compiled_conditions_agree_with_clang_at_every_hit(b
                     (clang,) = struct.unpack("<q", context.read_memory(results + 8 * k, 8))
                     assert convert_to_long_long(host) == clang, f"{text} at i={i}: we say {host}, clang {clang}"
                 else:
-                    (clang,) = struct.unpack("<d", context.read_memory(float_results + 8 * (k - len(INTEGER_CHECKS)), 8))
+                    address = float_results + 8 * (k - len(INTEGER_CHECKS))
+                    (clang,) = struct.unpack("<d", context.read_memory(address, 8))
                     assert host == clang or (math.isnan(host) and math.isnan(clang)), f"{text} at i={i}"
                 program = compile_condition(text, scope)
                 if program is not None:

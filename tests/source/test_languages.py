@@ -86,7 +86,9 @@ def first_stops(stops: dict[str, list[Stop]]) -> dict[str, Stop]:
 
 @pytest.fixture(scope="module")
 def rust(fixtures) -> dict[str, Stop]:
-    assert "rust_values" in fixtures, "rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)"
+    assert "rust_values" in fixtures, (
+        "rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)"
+    )
     return first_stops(run_to_markers(fixtures["rust_values"], LANG / "rust_values.rs"))
 
 
@@ -121,7 +123,8 @@ def test_rust_scalars_and_strings(rust):
 def test_rust_vec_and_slices_have_length_and_elements(rust):
     numbers = rust["main"]["numbers"]
     assert numbers.value == "(3) vec![10, 20, 30]" and numbers.indexed == 3
-    assert [(name, child.value) for name, child in numbers.children.items()] == [("[0]", "10"), ("[1]", "20"), ("[2]", "30")]
+    elements = [(name, child.value) for name, child in numbers.children.items()]
+    assert elements == [("[0]", "10"), ("[1]", "20"), ("[2]", "30")]
     sliced = rust["inspect"]["numbers"]
     assert (sliced.value, sliced.type, sliced.indexed) == ("(2) &[20, 30]", "&[i32]", 2)
     assert rust["main"]["array"].value == "{1, 2, 3, 4}" and rust["main"]["array"].type == "[u16; 4]"

@@ -232,7 +232,8 @@ def test_rendering_a_frame_is_a_few_round_trips(stop_at):
         stop.debuggee.frames()[0].pc - stop.symbols.module.code_offset,
     )
     scopes = {s.name: s for s in frame_variables.scopes()}
-    rendered = stop.registry.children(scopes["Locals"].reference) + stop.registry.children(scopes["Arguments"].reference)
+    registry = stop.registry
+    rendered = registry.children(scopes["Locals"].reference) + registry.children(scopes["Arguments"].reference)
     assert len(rendered) > 25
     assert len(reads) <= 4
 

@@ -110,6 +110,7 @@ def test_hit_condition_counts_in_the_agent(start, tmp_path):
         seen.append(debuggee.frames()[0].locals[0].signed())
         debuggee.resume()
     assert seen == [299, 599, 899]
+    assert stop.reason is StopReason.EXITED
 
 
 def test_wasmtime_runs_on_one_cpu_with_one_async_worker(start, tmp_path):

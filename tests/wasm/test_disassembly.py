@@ -57,7 +57,7 @@ def comparable(instruction: Instruction) -> tuple[Any, ...]:
 def test_every_opcode_renders_as_wat_that_assembles_to_the_same_bytes():
     data, module = assemble(sample_wat(info.mnemonic, info.operands)[0] for _, info in all_opcodes())
     reassembled, again = assemble(rendered_functions(module))
-    for before, after in zip(module.functions, again.functions):
+    for before, after in zip(module.functions, again.functions, strict=True):
         assert data[before.locals_end : before.end] == reassembled[after.locals_end : after.end]
 
 
