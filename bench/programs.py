@@ -143,7 +143,8 @@ def _data_module(size: int) -> bytes:
     memory = section(5, b"\x01\x00" + encode_unsigned(pages))
     exports = section(7, b"\x02" + name("_start") + b"\x00\x00" + name("memory") + b"\x02\x00")
     code = section(10, b"\x01\x02\x00\x0b")  # one body: no locals, end
-    data = section(11, b"\x01\x00\x41\x00\x0b" + encode_unsigned(size) + bytes(range(256)) * (size // 256) + bytes(size % 256))
+    payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    data = section(11, b"\x01\x00\x41\x00\x0b" + encode_unsigned(size) + payload)
     return b"\x00asm\x01\x00\x00\x00" + types + functions + memory + exports + code + data
 
 

@@ -169,7 +169,8 @@ def verdicts(results: Results, wasm: dict[str, Samples]) -> dict[str, str]:
     check("next", ours("next"), 20.0, 1000, "ms")
     versus = ratio(ours("next"), results.get("next", {}).get(LLDB, Samples()))
     if "next" in found and versus is not None:
-        found["next"] += "; no slower than lldb-dap: " + ("met" if versus <= 1 else f"**MISSED** ({versus:.1f}× slower)")
+        verdict = "met" if versus <= 1 else f"**MISSED** ({versus:.1f}× slower)"
+        found["next"] += "; no slower than lldb-dap: " + verdict
     for key in results:
         if key.startswith("first_stop_") and not key.endswith("basics"):
             check(key, ours(key), 2.0)
@@ -241,8 +242,9 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
     ]
     if assertions and assertions.ok and assertions.median:
         lines += [(f"lldb-dap printed an internal error (`Assertion failed: (0 && \"GetMemoryRegionInfo() succeeded, "
-                   f"then failed\")`, with a backtrace and \"Please file a bug report\") in each conditional-breakpoint "
-                   f"session ({assertions.median:.0f} per session), though it went on evaluating the condition."), ""]
+                   f"then failed\")`, with a backtrace and \"Please file a bug report\") in each "
+                   f"conditional-breakpoint session ({assertions.median:.0f} per session), though it went on "
+                   "evaluating the condition."), ""]
     lines += [
         "## Correctness against gdb (native `gcc -g -O0` build of the same source)",
         "",

@@ -8,6 +8,7 @@ before any Wasm runs, so breakpoints set before ``configurationDone`` are all ho
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -142,10 +143,8 @@ class Session:
         return peak_rss(self.adapter_pid), sum(peak_rss(pid) for pid in set(processes))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(DapError):  # the adapter may be gone already
             self.client.send("disconnect", {"terminateDebuggee": True})
-        except DapError:
-            pass
         self.client.close()
         if self._debuggee is not None:
             if self._debuggee.poll() is None:

@@ -10,6 +10,7 @@ client.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -210,10 +211,8 @@ class Session:
 
     def post(self, message: Message) -> None:
         """Queue a message for the client (event-loop thread only)."""
-        try:
+        with contextlib.suppress(anyio.ClosedResourceError):  # the session is over
             self._outbox_in.send_nowait(message)
-        except anyio.ClosedResourceError:
-            pass  # the session is over
 
     def event(self, name: str, body: DapModel | None = None) -> None:
         self.post(messages.event(name, body))
@@ -223,10 +222,8 @@ class Session:
 
     def post_from_thread(self, message: Message) -> None:
         """Queue a message from a debugger thread (program output, module loads)."""
-        try:
+        with contextlib.suppress(RuntimeError):  # the event loop is gone: so is the client
             anyio.from_thread.run_sync(self.post, message, token=self._token)
-        except RuntimeError:
-            pass  # the event loop is gone: so is the client
 
     def on_output(self, category: str, text: str) -> None:
         self.post_from_thread(messages.event("output", OutputEventBody(category=category, output=text)))

@@ -107,10 +107,8 @@ class BreakpointTable:
     def _remove(self, breakpoint: UserBreakpoint) -> None:
         for engine_id in breakpoint.engine_ids:
             self.by_engine_id.pop(engine_id, None)
-            try:
+            with contextlib.suppress(DebuggeeError):  # the program is gone; nothing left to remove
                 self._debuggee.remove_breakpoint(engine_id)
-            except DebuggeeError:
-                pass  # the program is gone; nothing left to remove
         del self.user[breakpoint.id]
 
     def unresolved(self) -> list[UserBreakpoint]:

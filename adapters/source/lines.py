@@ -367,7 +367,7 @@ class LineTable:
                 files = self.programs[sequence.program].files
                 used.setdefault(sequence.program, set()).update(sequence.files)
                 previous_key = None
-                rows = zip(sequence.addresses, sequence.files, sequence.lines, sequence.flags)
+                rows = zip(sequence.addresses, sequence.files, sequence.lines, sequence.flags, strict=True)
                 for address, file, line, flags in rows:
                     key = (file, line)
                     if key != previous_key and flags & IS_STMT and not flags & END_SEQUENCE and line > 0:

@@ -146,7 +146,9 @@ class SymbolCache:
         numbers.frombytes(blob)
         try:
             spans = {str(path): (int(start), int(count)) for path, (start, count) in header["spans"].items()}
-            if any(start < 0 or count < 0 or count % 2 or start + count > len(numbers) for start, count in spans.values()):
+            if any(
+                start < 0 or count < 0 or count % 2 or start + count > len(numbers) for start, count in spans.values()
+            ):
                 return None
             units = {int(offset): (str(directory), int(cu)) for offset, directory, cu in header["units"]}
             files = [str(path) for path in header["files"]]

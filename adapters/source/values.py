@@ -23,9 +23,9 @@ from adapters.source.locations import (
     MemoryLocation,
     OptimizedOut,
     is_writable,
-    why_not_writable,
     read_location,
     sub_location,
+    why_not_writable,
     write_location,
 )
 from adapters.source.model import Variable
@@ -121,7 +121,9 @@ class ValueRegistry:
         self._children[reference] = children
         return reference
 
-    def children(self, reference: int, start: int = 0, count: int | None = None, fmt: Format = Format()) -> list[Variable]:
+    def children(
+        self, reference: int, start: int = 0, count: int | None = None, fmt: Format = Format()
+    ) -> list[Variable]:
         return self._lookup(reference).variables(start, count, fmt)
 
     def assign(self, reference: int, name: str, text: str, fmt: Format = Format()) -> Variable:
@@ -209,11 +211,14 @@ class ValueRenderer:
 
     # ------------------------------------------------------------- variables
 
-    def variable(self, name: str, value: ValueObject, fmt: Format = Format(), evaluate_name: str | None = None) -> Variable:
+    def variable(
+        self, name: str, value: ValueObject, fmt: Format = Format(), evaluate_name: str | None = None
+    ) -> Variable:
         try:
             return self._variable(name, value, fmt, evaluate_name)
         except Exception as error:  # noqa: BLE001 - damaged type DWARF, read lazily: show why
-            return Variable(name=name, value=f"<cannot show: {type(error).__name__}: {error}>", evaluate_name=evaluate_name)
+            shown = f"<cannot show: {type(error).__name__}: {error}>"
+            return Variable(name=name, value=shown, evaluate_name=evaluate_name)
 
     def _variable(self, name: str, value: ValueObject, fmt: Format, evaluate_name: str | None) -> Variable:
         result = Variable(name=name, value="", type=value.type.name, evaluate_name=evaluate_name)
@@ -247,7 +252,9 @@ class ValueRenderer:
                     IndexedChildren(
                         self,
                         count,
-                        lambda i: NamedValue(f"[{i}]", value.element(element_type, i), f"{path}[{i}]" if path else None),
+                        lambda i: NamedValue(
+                            f"[{i}]", value.element(element_type, i), f"{path}[{i}]" if path else None
+                        ),
                     )
                 )
         elif isinstance(stripped, CompositeType):
@@ -260,7 +267,9 @@ class ValueRenderer:
                 result.named_children = len(members)
                 result.reference = self.registry.register(ValueChildren(self, lambda: members))
 
-    def _visible_members(self, value: ValueObject, struct_type: CompositeType, path: str | None, arrow: bool = False) -> list[NamedValue]:
+    def _visible_members(
+        self, value: ValueObject, struct_type: CompositeType, path: str | None, arrow: bool = False
+    ) -> list[NamedValue]:
         children = []
         for member in struct_type.members:
             if member.artificial and not member.is_base:
@@ -499,7 +508,7 @@ class ValueRenderer:
             return f"{view.label}({', '.join(inner)})" if inner or not view.label else view.label
         if not inner:
             return view.label
-        pairs = ", ".join(f"{field.name}: {text}" for field, text in zip(view.fields, inner))
+        pairs = ", ".join(f"{field.name}: {text}" for field, text in zip(view.fields, inner, strict=True))
         return f"{view.label} {{{pairs}}}"
 
     def _view_children(self, result: Variable, view: View, path: str | None) -> None:

@@ -222,7 +222,9 @@ class FrameVariables:
 
         return run
 
-    def _scope_of(self, name: str, produce: Callable[[], list[NamedValue]], hint: str | None, expensive: bool = False) -> Scope:
+    def _scope_of(
+        self, name: str, produce: Callable[[], list[NamedValue]], hint: str | None, expensive: bool = False
+    ) -> Scope:
         reference = self._renderer.registry.register(ValueChildren(self._renderer, self._safely(produce)))
         return Scope(name, reference, expensive, hint)
 

@@ -13,6 +13,7 @@ bytes, which also tells whether the file still holds what is running.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,10 +143,8 @@ class Artifact:
         self.program = program
         self.reference = module_file or program
         self._modules: list[CoreModule] | None = None
-        try:
+        with contextlib.suppress(OSError, WasmFormatError):  # a .cwasm or .wat: nothing to compare with
             self._modules = artifact_modules(self.reference)
-        except (OSError, WasmFormatError):
-            pass  # a .cwasm or .wat: nothing to compare with or take names from
 
     def find(self, bytecode: bytes) -> CoreModule | None:
         """The artifact's core module with exactly these bytes, if any."""

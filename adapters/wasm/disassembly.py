@@ -58,7 +58,7 @@ def render(instruction: Instruction, module: WasmModule | None = None) -> str:
 
 def _render_operands(instruction: Instruction, module: WasmModule | None) -> list[str]:
     parts = []
-    for operand, value in zip(instruction.operands, instruction.immediates):
+    for operand, value in zip(instruction.operands, instruction.immediates, strict=True):
         if operand == Operand.MEMARG:
             parts.append(_memarg_text(instruction.mnemonic, value))
         elif operand == Operand.FUNC:

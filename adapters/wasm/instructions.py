@@ -168,51 +168,51 @@ def _define_run(first: int, mnemonics: str, *operands: Operand, prefix: int | No
             _define(code if prefix is None else (prefix, code), mnemonic, *operands)
 
 
-O = Operand
+Op = Operand
 
 # Control
 _define_run(0x00, "unreachable nop")
-_define_run(0x02, "block loop if", O.BLOCK_TYPE)
+_define_run(0x02, "block loop if", Op.BLOCK_TYPE)
 _define(0x05, "else")
-_define(0x06, "try", O.BLOCK_TYPE)
-_define(0x07, "catch", O.TAG)
-_define(0x08, "throw", O.TAG)
-_define(0x09, "rethrow", O.LABEL)
+_define(0x06, "try", Op.BLOCK_TYPE)
+_define(0x07, "catch", Op.TAG)
+_define(0x08, "throw", Op.TAG)
+_define(0x09, "rethrow", Op.LABEL)
 _define(0x0A, "throw_ref")
 _define(0x0B, "end")
-_define_run(0x0C, "br br_if", O.LABEL)
-_define(0x0E, "br_table", O.LABELS, O.LABEL)
+_define_run(0x0C, "br br_if", Op.LABEL)
+_define(0x0E, "br_table", Op.LABELS, Op.LABEL)
 _define(0x0F, "return")
-_define(0x10, "call", O.FUNC)
-_define(0x11, "call_indirect", O.TYPE, O.TABLE)
-_define(0x12, "return_call", O.FUNC)
-_define(0x13, "return_call_indirect", O.TYPE, O.TABLE)
-_define_run(0x14, "call_ref return_call_ref", O.TYPE)
-_define(0x18, "delegate", O.LABEL)
+_define(0x10, "call", Op.FUNC)
+_define(0x11, "call_indirect", Op.TYPE, Op.TABLE)
+_define(0x12, "return_call", Op.FUNC)
+_define(0x13, "return_call_indirect", Op.TYPE, Op.TABLE)
+_define_run(0x14, "call_ref return_call_ref", Op.TYPE)
+_define(0x18, "delegate", Op.LABEL)
 _define(0x19, "catch_all")
 _define_run(0x1A, "drop select")
-_define(0x1C, "select", O.VALTYPES)
-_define(0x1F, "try_table", O.BLOCK_TYPE, O.CATCHES)
+_define(0x1C, "select", Op.VALTYPES)
+_define(0x1F, "try_table", Op.BLOCK_TYPE, Op.CATCHES)
 
 # Variables, tables, memory
-_define_run(0x20, "local.get local.set local.tee", O.LOCAL)
-_define_run(0x23, "global.get global.set", O.GLOBAL)
-_define_run(0x25, "table.get table.set", O.TABLE)
+_define_run(0x20, "local.get local.set local.tee", Op.LOCAL)
+_define_run(0x23, "global.get global.set", Op.GLOBAL)
+_define_run(0x25, "table.get table.set", Op.TABLE)
 _define_run(
     0x28,
     """i32.load i64.load f32.load f64.load i32.load8_s i32.load8_u i32.load16_s i32.load16_u
     i64.load8_s i64.load8_u i64.load16_s i64.load16_u i64.load32_s i64.load32_u
     i32.store i64.store f32.store f64.store i32.store8 i32.store16 i64.store8 i64.store16
     i64.store32""",
-    O.MEMARG,
+    Op.MEMARG,
 )
-_define_run(0x3F, "memory.size memory.grow", O.MEMORY)
+_define_run(0x3F, "memory.size memory.grow", Op.MEMORY)
 
 # Constants and numeric operators
-_define(0x41, "i32.const", O.I32)
-_define(0x42, "i64.const", O.I64)
-_define(0x43, "f32.const", O.F32)
-_define(0x44, "f64.const", O.F64)
+_define(0x41, "i32.const", Op.I32)
+_define(0x42, "i64.const", Op.I64)
+_define(0x43, "f32.const", Op.F32)
+_define(0x44, "f64.const", Op.F64)
 _define_run(
     0x45,
     """i32.eqz i32.eq i32.ne i32.lt_s i32.lt_u i32.gt_s i32.gt_u i32.le_s i32.le_u i32.ge_s i32.ge_u
@@ -236,29 +236,29 @@ _define_run(
 )
 
 # References
-_define(0xD0, "ref.null", O.HEAP)
+_define(0xD0, "ref.null", Op.HEAP)
 _define(0xD1, "ref.is_null")
-_define(0xD2, "ref.func", O.FUNC)
+_define(0xD2, "ref.func", Op.FUNC)
 _define_run(0xD3, "ref.eq ref.as_non_null")
-_define_run(0xD5, "br_on_null br_on_non_null", O.LABEL)
+_define_run(0xD5, "br_on_null br_on_non_null", Op.LABEL)
 
 # 0xFB: garbage collection
-_define_run(0, "struct.new struct.new_default", O.TYPE, prefix=0xFB)
-_define_run(2, "struct.get struct.get_s struct.get_u struct.set", O.TYPE, O.FIELD, prefix=0xFB)
-_define_run(6, "array.new array.new_default", O.TYPE, prefix=0xFB)
-_define((0xFB, 8), "array.new_fixed", O.TYPE, O.COUNT)
-_define((0xFB, 9), "array.new_data", O.TYPE, O.DATA)
-_define((0xFB, 10), "array.new_elem", O.TYPE, O.ELEM)
-_define_run(11, "array.get array.get_s array.get_u array.set", O.TYPE, prefix=0xFB)
+_define_run(0, "struct.new struct.new_default", Op.TYPE, prefix=0xFB)
+_define_run(2, "struct.get struct.get_s struct.get_u struct.set", Op.TYPE, Op.FIELD, prefix=0xFB)
+_define_run(6, "array.new array.new_default", Op.TYPE, prefix=0xFB)
+_define((0xFB, 8), "array.new_fixed", Op.TYPE, Op.COUNT)
+_define((0xFB, 9), "array.new_data", Op.TYPE, Op.DATA)
+_define((0xFB, 10), "array.new_elem", Op.TYPE, Op.ELEM)
+_define_run(11, "array.get array.get_s array.get_u array.set", Op.TYPE, prefix=0xFB)
 _define((0xFB, 15), "array.len")
-_define((0xFB, 16), "array.fill", O.TYPE)
-_define((0xFB, 17), "array.copy", O.TYPE, O.TYPE)
-_define((0xFB, 18), "array.init_data", O.TYPE, O.DATA)
-_define((0xFB, 19), "array.init_elem", O.TYPE, O.ELEM)
+_define((0xFB, 16), "array.fill", Op.TYPE)
+_define((0xFB, 17), "array.copy", Op.TYPE, Op.TYPE)
+_define((0xFB, 18), "array.init_data", Op.TYPE, Op.DATA)
+_define((0xFB, 19), "array.init_elem", Op.TYPE, Op.ELEM)
 for _code, _mnemonic in ((20, "ref.test"), (22, "ref.cast")):
-    _define((0xFB, _code), _mnemonic, O.REF)
-    _define((0xFB, _code + 1), _mnemonic, O.NULLABLE_REF)
-_define_run(24, "br_on_cast br_on_cast_fail", O.CAST_FLAGS, O.LABEL, O.HEAP, O.HEAP, prefix=0xFB)
+    _define((0xFB, _code), _mnemonic, Op.REF)
+    _define((0xFB, _code + 1), _mnemonic, Op.NULLABLE_REF)
+_define_run(24, "br_on_cast br_on_cast_fail", Op.CAST_FLAGS, Op.LABEL, Op.HEAP, Op.HEAP, prefix=0xFB)
 _define_run(26, "any.convert_extern extern.convert_any ref.i31 i31.get_s i31.get_u", prefix=0xFB)
 
 # 0xFC: saturating truncation, bulk memory, tables
@@ -268,14 +268,14 @@ _define_run(
     i64.trunc_sat_f32_s i64.trunc_sat_f32_u i64.trunc_sat_f64_s i64.trunc_sat_f64_u""",
     prefix=0xFC,
 )
-_define((0xFC, 8), "memory.init", O.DATA, O.MEMORY)
-_define((0xFC, 9), "data.drop", O.DATA)
-_define((0xFC, 10), "memory.copy", O.MEMORY, O.MEMORY)
-_define((0xFC, 11), "memory.fill", O.MEMORY)
-_define((0xFC, 12), "table.init", O.ELEM, O.TABLE)
-_define((0xFC, 13), "elem.drop", O.ELEM)
-_define((0xFC, 14), "table.copy", O.TABLE, O.TABLE)
-_define_run(15, "table.grow table.size table.fill", O.TABLE, prefix=0xFC)
+_define((0xFC, 8), "memory.init", Op.DATA, Op.MEMORY)
+_define((0xFC, 9), "data.drop", Op.DATA)
+_define((0xFC, 10), "memory.copy", Op.MEMORY, Op.MEMORY)
+_define((0xFC, 11), "memory.fill", Op.MEMORY)
+_define((0xFC, 12), "table.init", Op.ELEM, Op.TABLE)
+_define((0xFC, 13), "elem.drop", Op.ELEM)
+_define((0xFC, 14), "table.copy", Op.TABLE, Op.TABLE)
+_define_run(15, "table.grow table.size table.fill", Op.TABLE, prefix=0xFC)
 _define_run(19, "i64.add128 i64.sub128 i64.mul_wide_s i64.mul_wide_u", prefix=0xFC)  # wide arithmetic
 
 # 0xFD: SIMD
@@ -284,11 +284,11 @@ _define_run(
     """v128.load v128.load8x8_s v128.load8x8_u v128.load16x4_s v128.load16x4_u v128.load32x2_s
     v128.load32x2_u v128.load8_splat v128.load16_splat v128.load32_splat v128.load64_splat
     v128.store""",
-    O.MEMARG,
+    Op.MEMARG,
     prefix=0xFD,
 )
-_define((0xFD, 12), "v128.const", O.V128)
-_define((0xFD, 13), "i8x16.shuffle", O.SHUFFLE)
+_define((0xFD, 12), "v128.const", Op.V128)
+_define((0xFD, 13), "i8x16.shuffle", Op.SHUFFLE)
 _define_run(14, "i8x16.swizzle i8x16.splat i16x8.splat i32x4.splat i64x2.splat f32x4.splat f64x2.splat", prefix=0xFD)
 _define_run(
     21,
@@ -296,7 +296,7 @@ _define_run(
     i16x8.extract_lane_s i16x8.extract_lane_u i16x8.replace_lane
     i32x4.extract_lane i32x4.replace_lane i64x2.extract_lane i64x2.replace_lane
     f32x4.extract_lane f32x4.replace_lane f64x2.extract_lane f64x2.replace_lane""",
-    O.LANE,
+    Op.LANE,
     prefix=0xFD,
 )
 _define_run(
@@ -316,11 +316,11 @@ _define_run(
     84,
     """v128.load8_lane v128.load16_lane v128.load32_lane v128.load64_lane
     v128.store8_lane v128.store16_lane v128.store32_lane v128.store64_lane""",
-    O.MEMARG,
-    O.LANE,
+    Op.MEMARG,
+    Op.LANE,
     prefix=0xFD,
 )
-_define_run(92, "v128.load32_zero v128.load64_zero", O.MEMARG, prefix=0xFD)
+_define_run(92, "v128.load32_zero v128.load64_zero", Op.MEMARG, prefix=0xFD)
 _define_run(
     94,
     """f32x4.demote_f64x2_zero f64x2.promote_low_f32x4
@@ -369,15 +369,15 @@ _define_run(
 )
 
 # 0xFE: threads
-_define((0xFE, 0), "memory.atomic.notify", O.MEMARG)
-_define_run(1, "memory.atomic.wait32 memory.atomic.wait64", O.MEMARG, prefix=0xFE)
-_define((0xFE, 3), "atomic.fence", O.RESERVED_ZERO)
+_define((0xFE, 0), "memory.atomic.notify", Op.MEMARG)
+_define_run(1, "memory.atomic.wait32 memory.atomic.wait64", Op.MEMARG, prefix=0xFE)
+_define((0xFE, 3), "atomic.fence", Op.RESERVED_ZERO)
 _define_run(
     0x10,
     """i32.atomic.load i64.atomic.load i32.atomic.load8_u i32.atomic.load16_u i64.atomic.load8_u
     i64.atomic.load16_u i64.atomic.load32_u i32.atomic.store i64.atomic.store i32.atomic.store8
     i32.atomic.store16 i64.atomic.store8 i64.atomic.store16 i64.atomic.store32""",
-    O.MEMARG,
+    Op.MEMARG,
     prefix=0xFE,
 )
 for _group, _operation in enumerate(("add", "sub", "and", "or", "xor", "xchg", "cmpxchg")):
@@ -386,7 +386,7 @@ for _group, _operation in enumerate(("add", "sub", "and", "or", "xor", "xchg", "
         f"""i32.atomic.rmw.{_operation} i64.atomic.rmw.{_operation} i32.atomic.rmw8.{_operation}_u
         i32.atomic.rmw16.{_operation}_u i64.atomic.rmw8.{_operation}_u i64.atomic.rmw16.{_operation}_u
         i64.atomic.rmw32.{_operation}_u""",
-        O.MEMARG,
+        Op.MEMARG,
         prefix=0xFE,
     )
 
@@ -598,29 +598,29 @@ def _read_shuffle(data: bytes, pos: int, end: int) -> tuple[tuple[int, ...], int
 
 
 _INDEX_OPERANDS = {
-    O.LABEL, O.FUNC, O.TYPE, O.LOCAL, O.GLOBAL, O.TABLE, O.MEMORY, O.TAG, O.DATA, O.ELEM,
-    O.FIELD, O.COUNT,
+    Op.LABEL, Op.FUNC, Op.TYPE, Op.LOCAL, Op.GLOBAL, Op.TABLE, Op.MEMORY, Op.TAG, Op.DATA, Op.ELEM,
+    Op.FIELD, Op.COUNT,
 }  # fmt: skip
 
 _READERS: dict[Operand, Callable[[bytes, int, int], tuple[Any, int]]] = {
     **{operand: _read_u32 for operand in _INDEX_OPERANDS},
-    O.LABELS: _read_labels,
-    O.BLOCK_TYPE: _read_block_type,
-    O.MEMARG: _read_memarg,
-    O.LANE: _read_byte,
-    O.I32: _read_i32,
-    O.I64: _read_i64,
-    O.F32: _read_f32,
-    O.F64: _read_f64,
-    O.V128: _read_16_bytes,
-    O.SHUFFLE: _read_shuffle,
-    O.VALTYPES: _read_valtypes,
-    O.HEAP: _read_heap_type,
-    O.REF: _read_heap_type,
-    O.NULLABLE_REF: _read_heap_type,
-    O.CAST_FLAGS: _read_byte,
-    O.CATCHES: _read_catches,
-    O.RESERVED_ZERO: _read_reserved_zero,
+    Op.LABELS: _read_labels,
+    Op.BLOCK_TYPE: _read_block_type,
+    Op.MEMARG: _read_memarg,
+    Op.LANE: _read_byte,
+    Op.I32: _read_i32,
+    Op.I64: _read_i64,
+    Op.F32: _read_f32,
+    Op.F64: _read_f64,
+    Op.V128: _read_16_bytes,
+    Op.SHUFFLE: _read_shuffle,
+    Op.VALTYPES: _read_valtypes,
+    Op.HEAP: _read_heap_type,
+    Op.REF: _read_heap_type,
+    Op.NULLABLE_REF: _read_heap_type,
+    Op.CAST_FLAGS: _read_byte,
+    Op.CATCHES: _read_catches,
+    Op.RESERVED_ZERO: _read_reserved_zero,
 }
 assert set(_READERS) == set(Operand), "every operand kind needs a reader"
 
@@ -646,9 +646,9 @@ def _fast_shape(info: OpcodeInfo | None) -> tuple[int, str] | None:
         operand = info.operands[0]
         if operand in _INDEX_OPERANDS:
             return _INDEX, info.mnemonic
-        if operand == O.I32:
+        if operand == Op.I32:
             return _SMALL_I32, info.mnemonic
-        if operand == O.MEMARG:
+        if operand == Op.MEMARG:
             return _MEMARG, info.mnemonic
     return None
 

@@ -7,6 +7,7 @@ code (or, when the program did not run to its end, 1 if a command failed and 0 o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -93,10 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def interact(console: Console) -> None:
     """Read commands until ``quit`` or end of input; an empty line repeats a stepping command."""
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (gives input() line editing and history)
-    except ImportError:
-        pass
     previous = ""
     while not console.quit_requested:
         try:

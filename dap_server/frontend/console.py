@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,10 +117,8 @@ class Console:
 
     def close(self) -> None:
         """End the debuggee and the adapter."""
-        try:
+        with contextlib.suppress(DapError):  # the adapter may already be gone: closing is all that is left
             self.client.request("disconnect", {"terminateDebuggee": True}, timeout=10)
-        except DapError:
-            pass  # the adapter may already be gone: closing is all that is left
         self.client.close()
 
     def execute(self, line: str) -> None:
@@ -176,7 +175,7 @@ class Console:
                 "setFunctionBreakpoints",
                 {"breakpoints": [_with_condition({"name": e.spec.location.name}, e.spec) for e in entries]},
             )
-        for entry, result in zip(entries, body.get("breakpoints", [])):
+        for entry, result in zip(entries, body.get("breakpoints", []), strict=False):  # a short reply leaves the rest
             entry.result = result
 
     def _describe_new_breakpoint(self, entry: BreakpointEntry) -> str:

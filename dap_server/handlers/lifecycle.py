@@ -157,7 +157,8 @@ async def restart(session: Session, arguments: RestartArguments) -> None:
         try:
             config = type(config).model_validate(arguments.arguments)
         except ValidationError as error:
-            raise RequestError(f"invalid arguments: {describe_validation_error(error, 'arguments.arguments')}")
+            why = describe_validation_error(error, "arguments.arguments")
+            raise RequestError(f"invalid arguments: {why}") from error
     await session.end_debuggee(terminate=True)
     session.state = State.INITIALIZED
     await start(session, config, announce=False)  # the client does not configure again

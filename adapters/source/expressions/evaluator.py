@@ -371,7 +371,9 @@ class Evaluator:
 
     def _Assign(self, node: nodes.Assign) -> TypedValue:
         if not self.allow_assignment:
-            raise ExpressionError("assignment is only allowed in the debug console or when setting a value", node.column)
+            raise ExpressionError(
+                "assignment is only allowed in the debug console or when setting a value", node.column
+            )
         target = self._evaluate(node.target)
         if target.address is None and target.place is None:
             raise ExpressionError("the left side of '=' cannot be assigned to", node.column)

@@ -64,7 +64,7 @@ def format_message(template: Template, render: Callable[[str], str]) -> str:
     """The message with each expression replaced by ``render(expression)``; an
     expression that fails shows as ``<error: why>``."""
     parts = [template.texts[0]]
-    for expression, text in zip(template.expressions, template.texts[1:]):
+    for expression, text in zip(template.expressions, template.texts[1:], strict=True):
         try:
             parts.append(render(expression.strip()))
         except ExpressionError as error:

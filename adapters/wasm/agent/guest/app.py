@@ -1,8 +1,8 @@
 """The wasmtime-dap agent: a debugger component run by Wasmtime's debug-main world.
 
 Wasmtime calls ``Debugger.debug`` with the paused debuggee. The agent connects to the
-adapter on 127.0.0.1:<port> (its first ``-D arg``) and serves requests (see
-``adapters/wasm/agent/protocol.md``) until the adapter closes the connection.
+adapter on 127.0.0.1:<port> (its first ``-D arg``) and serves requests (``Agent.OPS``;
+framing in ``wire.py``) until the adapter closes the connection.
 While the debuggee runs, the agent polls both the socket and the event-future, so an
 ``interrupt`` request pauses the program within a millisecond.
 """
