@@ -34,7 +34,7 @@ from dap_server.protocol.types import (
     ValueReply,
     VariablesBody,
 )
-from dap_server.state import AFTER_INITIALIZE, PAUSED, STOPPED, THREAD_ID
+from dap_server.state import AFTER_INITIALIZE, PAUSED, STOPPED, THREAD_ID, WITH_DEBUGGEE
 
 if TYPE_CHECKING:
     from dap_server.session import Session
@@ -67,8 +67,8 @@ async def frame_for(session: Session, frame_id: int | None) -> SourceFrame | Non
 
 @handles("threads", states=AFTER_INITIALIZE)
 async def threads(session: Session, _: NoArguments) -> ThreadsBody:
-    running = session.debugger is not None
-    return ThreadsBody(threads=[Thread(id=THREAD_ID, name="main")] if running else [])
+    alive = session.state in WITH_DEBUGGEE  # none before launch, none once the program has ended
+    return ThreadsBody(threads=[Thread(id=THREAD_ID, name="main")] if alive else [])
 
 
 @handles("stackTrace", StackTraceArguments, states=STOPPED)

@@ -43,6 +43,7 @@ def test_breakpoints_set_before_launch_are_applied_at_launch(client: DapClient, 
     assert changed[early[0]["id"]]["line"] == lines["sum_return"]  # a comment line slides to code
     assert changed[early[1]["id"]]["line"] == lines["square_body"]
 
+    assert client.ok("threads") == {"threads": [{"id": 1, "name": "main"}]}  # launched, not yet running
     client.ok("configurationDone")
     first = client.event("stopped")["body"]
     assert first["reason"] == "function breakpoint" and first["hitBreakpointIds"] == [function[0]["id"]]
@@ -108,6 +109,7 @@ def test_trap_text_and_filters_off(client: DapClient, fixtures) -> None:
     ended = client.event("exited")
     assert ended["body"]["exitCode"] != 0
     assert [e for e in stopped_events(client) if e["body"]["reason"] == "exception"] == []
+    assert client.ok("threads") == {"threads": []}  # the program has ended: no thread left to show
 
 
 def test_function_and_instruction_breakpoints(client: DapClient, fixtures) -> None:
