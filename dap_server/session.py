@@ -22,9 +22,7 @@ import anyio.lowlevel
 from anyio.abc import ByteReceiveStream, ByteSendStream
 from pydantic import ValidationError
 
-from adapters.source.expressions.errors import ExpressionError
-from adapters.source.model import ModuleInfo, Stop, StopKind
-from adapters.source.values import AssignError
+from adapters.source.model import ModuleInfo, Stop, StopKind, UserError
 from adapters.wasm.debuggee import DebuggeeError
 from dap_server import convert
 from dap_server.client_breakpoints import ClientBreakpoints
@@ -62,7 +60,7 @@ if TYPE_CHECKING:
 
 
 # What the lower layers raise when a request cannot be done: the message is for the user.
-USER_ERRORS = (DebuggeeError, ExpressionError, AssignError)
+USER_ERRORS = (DebuggeeError, UserError)
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
 STOP_REASONS = {

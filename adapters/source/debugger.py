@@ -42,7 +42,8 @@ from adapters.source.model import (
 )
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
-from adapters.wasm.agent_backend import launch as launch_agent
+from adapters.wasm import gdbremote
+from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
     Debuggee,
@@ -148,20 +149,11 @@ class SourceDebugger:
         on_output: OutputCallback | None = None,
         on_module: ModuleCallback | None = None,
     ) -> SourceDebugger:
-        if backend == "gdb":
-            from adapters.wasm.gdbremote import launch as launch_gdb
-
-            debuggee = launch_gdb(options, on_output)
-        else:
-            debuggee = launch_agent(options, on_output)
-        try:
-            artifact = Artifact(options.program, options.module_file)
-            return cls(
-                debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module, artifact=artifact
-            )
-        except BaseException:
-            debuggee.close()
-            raise
+        debuggee = launch_debuggee(options, backend, on_output)
+        artifact = Artifact(options.program, options.module_file)
+        return cls.adopt(
+            debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module, artifact=artifact
+        )
 
     @classmethod
     def attach(
@@ -173,11 +165,14 @@ class SourceDebugger:
         on_output: OutputCallback | None = None,
         on_module: ModuleCallback | None = None,
     ) -> SourceDebugger:
-        from adapters.wasm.gdbremote import attach
+        debuggee = gdbremote.attach(host, port, on_output)
+        return cls.adopt(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
 
-        debuggee = attach(host, port, on_output)
+    @classmethod
+    def adopt(cls, debuggee: Debuggee, **options) -> SourceDebugger:
+        """The source-level debugger of a started ``debuggee``, which is closed if that fails."""
         try:
-            return cls(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
+            return cls(debuggee, **options)
         except BaseException:
             debuggee.close()
             raise

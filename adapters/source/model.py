@@ -6,6 +6,11 @@ import enum
 from dataclasses import dataclass, field
 
 
+class UserError(Exception):
+    """The user asked for something that cannot be done (a bad expression, a value that does
+    not fit a variable); the message says why, for the user to read."""
+
+
 def code_address(module_id: int, pc: int) -> int:
     """A code location as one number: the module id above a module PC (as LLDB does for Wasm)."""
     return (module_id << 32) | pc

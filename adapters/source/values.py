@@ -28,7 +28,7 @@ from adapters.source.locations import (
     why_not_writable,
     write_location,
 )
-from adapters.source.model import Variable
+from adapters.source.model import UserError, Variable
 from adapters.source.types import (
     ATE_UTF,
     LANG_CPP,
@@ -57,7 +57,7 @@ STRING_CHUNK = 64
 SEQUENCE_LIMIT = 100_000  # elements of a Vec/slice offered as children
 
 
-class AssignError(ValueError):
+class AssignError(UserError, ValueError):
     """The text cannot be stored into that variable; the message says why."""
 
 

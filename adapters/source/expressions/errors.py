@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from adapters.source.model import UserError
 
-class ExpressionError(Exception):
+
+class ExpressionError(UserError):
     """An expression could not be parsed or evaluated.
 
     ``column`` is 1-based and points into the expression text; it is None when the
