@@ -417,6 +417,8 @@ class ValueRenderer:
         if kind == "zig-string":
             address, length = _buffer(value, composite)
             return TextView(self._counted_string(value, address, length, rust=False))
+        if kind == "std::string":
+            return TextView(self._libcxx_string(value, composite))
         if kind in ("Vec", "slice", "zig-slice", "std::vector"):
             return self._sequence(value, composite, kind, path)
         if kind == "variant":
@@ -436,6 +438,33 @@ class ValueRenderer:
             return '""'
         data = value.context.read_memory(address, min(length, STRING_LIMIT))
         return _quote(data, rust=rust) + ("..." if length > STRING_LIMIT else "")
+
+    def _libcxx_string(self, value: ValueObject, composite: CompositeType) -> str:
+        """A libc++ ``std::basic_string``: its characters sit in the object while short, else behind
+        ``__l.__data_``; bit ``__is_long_``, shared by both forms, says which."""
+        rep = _nested_member(value, composite, "__rep_")
+        short, long = (_nested_member(rep, _composite(rep), form) for form in ("__s", "__l"))
+        if self._integer(_nested_member(short, _composite(short), "__is_long_"), False, composite):
+            length = self._integer(_nested_member(long, _composite(long), "__size_"), False, composite)
+            data = _nested_member(long, _composite(long), "__data_")
+            pointer = data.type.strip()
+            assert isinstance(pointer, PointerType)
+            element = pointer.target
+            characters = data.at(self._pointer_value(data, pointer), element)
+        else:
+            length = self._integer(_nested_member(short, _composite(short), "__size_"), False, composite)
+            characters = _nested_member(short, _composite(short), "__data_")
+            array = characters.type.strip()
+            assert isinstance(array, ArrayType)
+            element = array.element
+        width = max(element.size, 1)
+        shown = min(length, STRING_LIMIT // width)
+        data = characters.read(shown * width) if shown else b""
+        text = _quote(data) if width == 1 else _quote(_decode_wide(data, width).encode(), rust=False)
+        character = element.strip()
+        kind = character.base if isinstance(character, BaseType) else ""
+        prefix = {"wchar_t": "L", "char16_t": "u", "char32_t": "U"}.get(kind, "")
+        return prefix + text + ("..." if length > shown else "")
 
     def _sequence(self, value: ValueObject, composite: CompositeType, kind: str, path: str | None) -> SequenceView:
         if kind == "std::vector":
@@ -641,9 +670,45 @@ def view_kind(composite: CompositeType) -> str | None:
             return "zig-optional"
         if "!" in name and names == {"error", "payload"}:
             return "zig-error-union"
-    elif composite.language == LANG_CPP and name.startswith("std::__1::vector<") and {"__begin_", "__end_"} <= names:
-        return "std::vector"
+    elif composite.language == LANG_CPP:
+        if name.startswith("std::__1::vector<") and {"__begin_", "__end_"} <= names:
+            return "std::vector"
+        if name.startswith("std::__1::basic_string<") and _has_nested_member(composite, "__rep_"):
+            return "std::string"
     return None
+
+
+def _nested_member(value: ValueObject, composite: CompositeType, name: str) -> ValueObject:
+    """The member called ``name``, looked for in anonymous members too (libc++ wraps its fields)."""
+    for member in composite.members:
+        if member.name == name:
+            return value.member(member)
+    for member in composite.members:
+        inner = member.type.strip()
+        if member.name is None and isinstance(inner, CompositeType) and _has_nested_member(inner, name):
+            return _nested_member(value.member(member), inner, name)
+    raise LocationUnavailable(f"no member {name} in {composite.name}")
+
+
+def _has_nested_member(composite: CompositeType, name: str) -> bool:
+    return any(
+        member.name == name
+        or (member.name is None and isinstance(member.type.strip(), CompositeType)
+            and _has_nested_member(member.type.strip(), name))  # type: ignore[arg-type]
+        for member in composite.members
+    )
+
+
+def _composite(value: ValueObject) -> CompositeType:
+    stripped = value.type.strip()
+    if not isinstance(stripped, CompositeType):
+        raise LocationUnavailable(f"{stripped.name} is not a struct")
+    return stripped
+
+
+def _decode_wide(data: bytes, width: int) -> str:
+    """Characters of 2 (UTF-16) or 4 (UTF-32) bytes; what does not decode shows as U+FFFD."""
+    return data[: len(data) - len(data) % width].decode("utf-16-le" if width == 2 else "utf-32-le", errors="replace")
 
 
 def _is_positional(member: Member) -> bool:

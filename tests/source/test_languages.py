@@ -207,6 +207,17 @@ def test_cpp_std_vector_shows_its_elements(cpp):
     assert [child.value for child in numbers.children.values()] == ["11", "22"]
 
 
+def test_cpp_std_strings_show_their_text_short_long_empty_and_wide(cpp):
+    main = cpp["cpp_main"]
+    assert main["short_text"].value == '"lion"'  # its characters inside the object
+    assert main["long_text"].value == '"a pride of lions, \\"Leo\\" and\\tfriends"'  # behind a pointer
+    assert main["empty_text"].value == '""'
+    assert main["wide_text"].value == 'L"Löwe"'
+    assert main["utf16_text"].value == 'u"Löwin on the heap, long enough"'
+    assert main["names"].value == '(2) {"Leo", "Nala"}'
+    assert [child.value for child in main["names"].children.values()] == ['"Leo"', '"Nala"']
+
+
 # -------------------------------------------------------------------------- Zig
 
 
