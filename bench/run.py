@@ -278,7 +278,11 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         ("The 1M-hit figure in the first table is measured through the DAP server; our adapter compiles the "
             "condition for the agent's evaluator, which checks it inside Wasmtime, so no hit reaches the adapter. "
             f"Both adapters' 1M figures are extrapolated from their rates over {plan.hits[OURS]:,} (ours) and "
-            f"{plan.hits[LLDB]:,} (lldb-dap) hits; lldb-dap's rate is too low to run more in the time."),
+            f"{plan.hits[LLDB]:,} (lldb-dap) hits; lldb-dap's rate is too low to run more in the time. "
+            "Where a hit's time goes: Wasmtime's breakpoint -> event -> continue cycle, then one message between "
+            "two of Wasmtime's threads for each thing the agent asks (the top frame, its PC, its locals, its "
+            "instance, the memory read), each lifted into the agent's Python; Wasmtime's debugger interface has "
+            "no way to ask for several at once or for a single local."),
         "",
     ]
     return "\n".join(lines)
