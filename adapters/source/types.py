@@ -331,6 +331,10 @@ class CompositeType(_Derived):
             return f"{self.keyword} {name}"
         return name
 
+    def trait_object_implementer(self, vtable_address: int) -> Type | None:
+        """For a Rust trait object (``&dyn Trait``, ``Box<dyn Trait>``): the type behind it."""
+        return self._resolver.vtable_implementer(vtable_address)
+
     @cached_property
     def members(self) -> tuple[Member, ...]:
         return tuple(
@@ -439,6 +443,15 @@ def _dimension(subrange: DIE) -> Dimension:
     return Dimension(None, lower)
 
 
+def _static_address(die: DIE) -> int | None:
+    """The address of a variable whose location is a plain ``DW_OP_addr`` (4 bytes on wasm32)."""
+    location = die.attributes.get("DW_AT_location")
+    expression = location.value if location is not None else None
+    if isinstance(expression, list) and len(expression) == 5 and expression[0] == 0x03:  # DW_OP_addr
+        return int.from_bytes(bytes(expression[1:]), "little")
+    return None
+
+
 class TypeResolver:
     """Turns type DIEs into ``Type`` objects, one per DIE offset."""
 
@@ -447,6 +460,7 @@ class TypeResolver:
         self._types: dict[int, Type] = {}
         self._definitions: dict[tuple[str, str], DIE | None] = {}
         self._languages: dict[int, str] = {}
+        self._vtables: dict[int, DIE] | None = None  # vtable address -> the type implementing the trait
 
     def language(self, die: DIE) -> str:
         key = die.cu.cu_offset
@@ -565,6 +579,25 @@ class TypeResolver:
                     self._definitions[key] = die
                     break
         return self._definitions[key]
+
+    def vtable_implementer(self, address: int) -> Type | None:
+        """The type whose Rust trait-object vtable (``<T as Trait>::{vtable}``) is at ``address``.
+
+        rustc describes each vtable as a static whose type names the implementing type in
+        ``DW_AT_containing_type``; they are found by one walk over the DWARF, on first use."""
+        if self._vtables is None:
+            self._vtables = {}
+            for die in self._all_dies_with_tag("DW_TAG_variable"):
+                name = die_name(die)
+                if not (name and name.endswith("::{vtable}")):
+                    continue
+                static = _static_address(die)
+                vtable_type = referenced_die(die)
+                implementer = vtable_type and referenced_die(vtable_type, "DW_AT_containing_type")
+                if static is not None and implementer is not None:
+                    self._vtables[static] = implementer
+        implementer = self._vtables.get(address)
+        return self.resolve(implementer) if implementer is not None else None
 
     def _all_dies_with_tag(self, tag: str) -> Iterator[DIE]:
         if self._dwarf is None:

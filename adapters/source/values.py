@@ -419,6 +419,8 @@ class ValueRenderer:
             return TextView(self._counted_string(value, address, length, rust=False))
         if kind == "std::string":
             return TextView(self._libcxx_string(value, composite))
+        if kind == "dyn":
+            return self._trait_object(value, composite)
         if kind in ("Vec", "slice", "zig-slice", "std::vector"):
             return self._sequence(value, composite, kind, path)
         if kind == "variant":
@@ -438,6 +440,15 @@ class ValueRenderer:
             return '""'
         data = value.context.read_memory(address, min(length, STRING_LIMIT))
         return _quote(data, rust=rust) + ("..." if length > STRING_LIMIT else "")
+
+    def _trait_object(self, value: ValueObject, composite: CompositeType) -> AliasView | None:
+        """A Rust trait object shows the value behind it, of the type its vtable belongs to
+        (None, so its raw pointer and vtable, when that type is not described)."""
+        data, vtable = (value.member(_member(composite, name)) for name in ("pointer", "vtable"))
+        implementer = composite.trait_object_implementer(int.from_bytes(vtable.read(), "little"))
+        if implementer is None:
+            return None
+        return AliasView(value.at(int.from_bytes(data.read(), "little"), implementer), "")
 
     def _libcxx_string(self, value: ValueObject, composite: CompositeType) -> str:
         """A libc++ ``std::basic_string``: its characters sit in the object while short, else behind
@@ -658,6 +669,8 @@ def view_kind(composite: CompositeType) -> str | None:
             return "String"
         if name.startswith("alloc::vec::Vec<"):
             return "Vec"
+        if "dyn " in name and names == {"pointer", "vtable"}:
+            return "dyn"
         if composite.variant_part is not None:
             return "variant"
         if name.startswith("(") and composite.members and all(_is_positional(m) for m in composite.members):

@@ -130,6 +130,13 @@ def test_rust_vec_and_slices_have_length_and_elements(rust):
     assert rust["main"]["array"].value == "{1, 2, 3, 4}" and rust["main"]["array"].type == "[u16; 4]"
 
 
+def test_rust_trait_objects_show_the_value_of_the_type_behind_them(rust):
+    for shape in (rust["main"]["shape"], rust["inspect"]["shape"]):
+        assert shape.type == "&dyn rust_values::Describe"
+        assert shape.value == rust["inspect"]["point"].value  # the Point it points at, not pointer and vtable
+        assert {name: child.value for name, child in shape.children.items()} == {"x": "1", "y": "2"}
+
+
 def test_rust_option_result_and_enums_by_variant(rust):
     main = rust["main"]
     assert main.summaries("some_number", "no_number", "ok", "err", "genre", "opened", "borrowed", "returned") == {
