@@ -8,7 +8,7 @@ itself) and big programs cost nothing until a value of that type is looked at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from elftools.dwarf.die import DIE
@@ -336,6 +336,21 @@ class CompositeType(_Derived):
         return self._resolver.vtable_implementer(vtable_address)
 
     @cached_property
+    def static_members(self) -> tuple[StaticMember, ...]:
+        """Static data members with storage (declared here, defined, as C++ requires, elsewhere)."""
+        found = []
+        for child in self._definition().iter_children():
+            declared_static = child.tag == "DW_TAG_variable" or (
+                child.tag == "DW_TAG_member"
+                and ("DW_AT_external" in child.attributes or "DW_AT_declaration" in child.attributes)
+            )
+            name = die_name(child)
+            address = self._resolver.static_member_address(child) if declared_static and name else None
+            if address is not None:
+                found.append(StaticMember(name, self._resolver.type_of(child), address))
+        return tuple(found)
+
+    @cached_property
     def members(self) -> tuple[Member, ...]:
         return tuple(
             self._resolver.member(child)
@@ -443,6 +458,21 @@ def _dimension(subrange: DIE) -> Dimension:
     return Dimension(None, lower)
 
 
+@dataclass
+class _StaticIndex:
+    defined_at: dict[int, int] = field(default_factory=dict)  # declaration DIE offset -> address
+    vtables: dict[int, DIE] = field(default_factory=dict)  # vtable address -> the type implementing the trait
+
+
+@dataclass(frozen=True)
+class StaticMember:
+    """A C++ static data member: one object at ``address``, shared by every instance."""
+
+    name: str
+    type: Type
+    address: int
+
+
 def _static_address(die: DIE) -> int | None:
     """The address of a variable whose location is a plain ``DW_OP_addr`` (4 bytes on wasm32)."""
     location = die.attributes.get("DW_AT_location")
@@ -460,7 +490,7 @@ class TypeResolver:
         self._types: dict[int, Type] = {}
         self._definitions: dict[tuple[str, str], DIE | None] = {}
         self._languages: dict[int, str] = {}
-        self._vtables: dict[int, DIE] | None = None  # vtable address -> the type implementing the trait
+        self._statics: _StaticIndex | None = None
 
     def language(self, die: DIE) -> str:
         key = die.cu.cu_offset
@@ -558,7 +588,10 @@ class TypeResolver:
         if name is None or self.language(die) in (LANG_C, LANG_ZIG):
             return name
         parts = [name]
-        parent = die.get_parent()
+        declaration = die  # a definition out of its class or namespace is named where it is declared
+        while "DW_AT_specification" in declaration.attributes:
+            declaration = declaration.get_DIE_from_attribute("DW_AT_specification")
+        parent = declaration.get_parent()
         while parent is not None and parent.tag in (
             "DW_TAG_namespace",
             "DW_TAG_structure_type",
@@ -585,19 +618,29 @@ class TypeResolver:
 
         rustc describes each vtable as a static whose type names the implementing type in
         ``DW_AT_containing_type``; they are found by one walk over the DWARF, on first use."""
-        if self._vtables is None:
-            self._vtables = {}
-            for die in self._all_dies_with_tag("DW_TAG_variable"):
-                name = die_name(die)
-                if not (name and name.endswith("::{vtable}")):
-                    continue
-                static = _static_address(die)
-                vtable_type = referenced_die(die)
-                implementer = vtable_type and referenced_die(vtable_type, "DW_AT_containing_type")
-                if static is not None and implementer is not None:
-                    self._vtables[static] = implementer
-        implementer = self._vtables.get(address)
+        implementer = self._static_index().vtables.get(address)
         return self.resolve(implementer) if implementer is not None else None
+
+    def static_member_address(self, declaration: DIE) -> int | None:
+        """Where a C++ static data member declared in a class lives (from its out-of-class definition)."""
+        return self._static_index().defined_at.get(declaration.offset)
+
+    def _static_index(self) -> _StaticIndex:
+        """Statics with a fixed address that types refer to, found in one walk over the DWARF on first use."""
+        if self._statics is None:
+            self._statics = _StaticIndex()
+            for die in self._all_dies_with_tag("DW_TAG_variable"):
+                address = _static_address(die)
+                if address is None:
+                    continue
+                if "DW_AT_specification" in die.attributes:
+                    self._statics.defined_at[die.get_DIE_from_attribute("DW_AT_specification").offset] = address
+                name = die_name(die)
+                vtable_type = referenced_die(die) if name and name.endswith("::{vtable}") else None
+                implementer = vtable_type and referenced_die(vtable_type, "DW_AT_containing_type")
+                if implementer is not None:
+                    self._statics.vtables[address] = implementer
+        return self._statics
 
     def _all_dies_with_tag(self, tag: str) -> Iterator[DIE]:
         if self._dwarf is None:

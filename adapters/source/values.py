@@ -279,6 +279,9 @@ class ValueRenderer:
                 name = member.type.name
             evaluate = None if member.is_base or member.name is None else _member_path(path, member.name, arrow)
             children.append(NamedValue(name, value.member(member), evaluate))
+        for static in struct_type.static_members:  # after the instance's own, as gdb lists them
+            evaluate = f"{struct_type.tag_name}::{static.name}" if struct_type.tag_name else None
+            children.append(NamedValue(f"static {static.name}", value.at(static.address, static.type), evaluate))
         return children
 
     def _pointer_children(self, result: Variable, value: ValueObject, pointer: PointerType, path: str | None) -> None:

@@ -183,7 +183,22 @@ def test_cpp_inheritance_shows_base_members(cpp):
     assert lion.type == "zoo::Lion"
     assert lion["zoo::Animal"].value == '{name_=' + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
     assert lion["zoo::Animal"]["name_"].value.endswith(' "Leo"')
+    # A static member is listed among the children of the class declaring it (not in the one-line summary).
+    assert lion["zoo::Animal"]["static population"].value == "1"
     assert (lion["pride_"].value, lion["diet_"].value) == ("3", "Carnivore")
+
+
+def test_cpp_static_member_evaluates_by_its_qualified_name(fixtures):
+    debugger = SourceDebugger.launch(LaunchOptions(fixtures["cpp_values"]))
+    try:
+        line = marker_lines(LANG / "cpp_values.cpp")["cpp_main"]
+        debugger.set_source_breakpoints(str(LANG / "cpp_values.cpp"), [BreakpointSpec(line=line)])
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        assert debugger.evaluate("zoo::Animal::population").value == "1"  # the static child's evaluate name
+        assert debugger.evaluate("zoo::Animal::population + lion.legs_").value == "5"
+    finally:
+        debugger.close()
 
 
 def test_cpp_references_enum_class_and_namespaces(cpp):
