@@ -143,8 +143,8 @@ def keep_on_one_cpu(process: subprocess.Popen) -> int | None:
                 with suppress(ProcessLookupError):  # it ended meanwhile
                     os.sched_setaffinity(thread, {cpu})
             pinned |= unpinned
-    except (ProcessLookupError, FileNotFoundError):
-        return None  # Wasmtime has exited
+    except OSError:
+        return None  # Wasmtime has exited, or affinity is not ours to set (a restricted container): only slower
     return cpu
 
 
