@@ -132,7 +132,8 @@ def measure_all(plan: Plan) -> tuple[Results, dict, dict]:
     for measure, keys in (
         (lambda: wasm_level.agent_requests(basics, "factorial_base"), ["agent_round_trip", "stop_to_frames"]),
         (lambda: wasm_level.read_bytecode(programs.big_data_module()), ["bytecode_read"]),
-        *([(lambda: wasm_level.symbol_loading(programs.generated_big()), ["symbols_cold"])] if plan.multi_mb else []),
+        *([(lambda: wasm_level.symbol_loading(programs.generated_big()), ["symbols_cold"]),
+           (lambda: wasm_level.decode_code(programs.generated_big().wasm), ["decode_code"])] if plan.multi_mb else []),
     ):
         single: Results = {}
         interleaved(single, plan.slow_runs, ("ours",), lambda _, measure=measure: measure, keys)
@@ -178,6 +179,7 @@ def verdicts(results: Results, wasm: dict[str, Samples]) -> dict[str, str]:
     check("million_hits", ours("million_hits"), 90.0)
     check("bytecode_read", wasm.get("bytecode_read", Samples()), 0.5)
     check("symbols_cold", wasm.get("symbols_cold", Samples()), 2.0)
+    check("decode_code", wasm.get("decode_code", Samples()), 3.0)
     return found
 
 
@@ -215,7 +217,9 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
                "fetch + section parse)", "s", "< 0.5 s"),
         *([Figure("symbols_cold", "symbols: first breakpoint resolved, empty cache (big_6000, in-process)", "s",
                   "≤ 2 s"),
-           Figure("symbols_warm", "symbols: first breakpoint resolved, cache filled", "s")] if plan.multi_mb else []),
+           Figure("symbols_warm", "symbols: first breakpoint resolved, cache filled", "s"),
+           Figure("decode_code", f"decoding every instruction of big_6000's code ({_decoded(wasm)})", "s", "< 3 s")]
+          if plan.multi_mb else []),
     ]
     assertions = results.get("internal_assertions", {}).get(LLDB)
     lines = [
@@ -286,6 +290,13 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         "",
     ]
     return "\n".join(lines)
+
+
+def _decoded(wasm: dict[str, Samples]) -> str:
+    count, size = wasm.get("decoded_instructions"), wasm.get("decoded_bytes")
+    if count is None or size is None or not (count.ok and size.ok):
+        return "?"
+    return f"{size.median / 1e6:.1f} MB, {count.median:,.0f} instructions"
 
 
 def _depth(wasm: dict[str, Samples]) -> str:

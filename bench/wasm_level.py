@@ -1,5 +1,6 @@
 """Wasm-level figures of our stack, below DAP: the agent's request round trip, frames at a stop,
-reading a 10 MB module's bytecode, and symbol loading (``bench_symbols``)."""
+reading a 10 MB module's bytecode, decoding a multi-MB module's code, and symbol loading
+(``bench_symbols``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.source.symbol_cache import SymbolCache
 from adapters.wasm.agent_backend import launch
+from adapters.wasm.binary import parse_module
+from adapters.wasm.instructions import decode
 from adapters.wasm.process import LaunchOptions
 from bench import bench_symbols
 from bench.programs import Program
@@ -51,6 +54,16 @@ def read_bytecode(module: Path) -> Measurements:
     if data != module.read_bytes():
         raise RuntimeError("the bytecode read from the agent differs from the module file")
     return {"bytecode_read": [seconds], "bytecode_size": [len(data)]}
+
+
+def decode_code(module: Path) -> Measurements:
+    """Decode every instruction of every function body (what disassembly and stepping plans rest on)."""
+    parsed = parse_module(module.read_bytes())
+    began = time.perf_counter()
+    count = sum(1 for body in parsed.functions for _ in decode(parsed.data, body.locals_end, body.end))
+    seconds = time.perf_counter() - began
+    code_bytes = sum(body.end - body.locals_end for body in parsed.functions)
+    return {"decode_code": [seconds], "decoded_instructions": [count], "decoded_bytes": [code_bytes]}
 
 
 def symbol_loading(program: Program) -> Measurements:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import os
 import re
 import shlex
@@ -77,7 +78,7 @@ def read_options(sources: Iterable[Path]) -> Options:
     extra: list[str] = []
     for source in sources:
         with source.open(encoding="utf-8", errors="replace") as handle:
-            for _, line in zip(range(HEADER_LINES), handle):
+            for line in itertools.islice(handle, HEADER_LINES):
                 match = _OPTION.match(line)
                 if not match:
                     continue
@@ -181,7 +182,8 @@ def rust_toolchain() -> tuple[str, str] | None:
     Debian's (``apt-get install rustc libstd-rust-dev-wasm32``) has it: every ``rustc`` on
     PATH is asked, then ``/usr/bin/rustc``.
     """
-    candidates = [str(Path(directory) / "rustc") for directory in os.environ.get("PATH", "").split(os.pathsep) if directory]
+    path_directories = os.environ.get("PATH", "").split(os.pathsep)
+    candidates = [str(Path(directory) / "rustc") for directory in path_directories if directory]
     candidates.append("/usr/bin/rustc")
     seen: set[Path] = set()
     for candidate in candidates:
@@ -256,7 +258,7 @@ def build_all(
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         outputs = list(pool.map(build_target, targets))
     built: dict[str, Path] = {}
-    for target, output in zip(targets, outputs):
+    for target, output in zip(targets, outputs, strict=True):
         if output is None:
             if report:
                 report(f"skipped {target.name}: rustc with the wasm32-wasi(p1) standard library is not installed "

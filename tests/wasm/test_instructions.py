@@ -4,7 +4,6 @@ modules (C at -O0/-O2, SIMD, bulk memory, tail calls), malformed bytes and speed
 from __future__ import annotations
 
 import struct
-import time
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -361,37 +360,26 @@ def test_compiler_emitted_post_mvp_instructions_decode(compiled):
     assert {"f32x4.mul", "i8x16.shuffle", "v128.bitselect", "return_call"} <= unoptimised
 
 
-def test_decoding_a_megabyte_of_code_is_fast(compiled):
-    """Real function bodies, repeated to ~1 MB of code, decode well within a second
-    (measured ~0.3 s; the bound leaves room for slow CI machines)."""
+def test_a_megabyte_of_real_code_decodes_completely(compiled):
+    """Real function bodies, repeated to ~1 MB of code, decode to the end. (How fast is a
+    benchmark figure: `decode_code` in bench/wasm_level.py, with its < 3 s target.)"""
     module = compiled["basics.O2"]
     bodies = b"".join(module.data[body.offset : body.end] for body in module.functions)
     copies = 1_000_000 // len(bodies) + 1
     big = parse_module(module_with_bodies(bodies * copies, len(module.functions) * copies))
-    started = time.process_time()
     count = sum(1 for body in big.functions for _ in decode(big.data, body.locals_end, body.end))
-    elapsed = time.process_time() - started
     assert len(big.data) > 1_000_000 and count > 300_000
-    assert elapsed < 3.0, f"{count} instructions took {elapsed:.2f} s"
 
 
 def module_with_bodies(bodies: bytes, count: int) -> bytes:
     """A module of ``count`` functions of type () -> () whose Code section holds ``bodies``."""
 
-    def leb(value: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, value = value & 0x7F, value >> 7
-            out.append(byte | (0x80 if value else 0))
-            if not value:
-                return bytes(out)
-
     def section(section_id: int, payload: bytes) -> bytes:
-        return bytes([section_id]) + leb(len(payload)) + payload
+        return bytes([section_id]) + encode_unsigned(len(payload)) + payload
 
     types = section(1, b"\x01\x60\x00\x00")
-    functions = section(3, leb(count) + b"\x00" * count)
-    code = section(10, leb(count) + bodies)
+    functions = section(3, encode_unsigned(count) + b"\x00" * count)
+    code = section(10, encode_unsigned(count) + bodies)
     return b"\x00asm\x01\x00\x00\x00" + types + functions + code
 
 
