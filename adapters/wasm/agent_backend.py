@@ -63,6 +63,8 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
+    if kind == "module":
+        command += ["-D", f"arg={wire.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
     process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
     try:
         connection = _accept(listener, process)

@@ -108,46 +108,47 @@ def decode_value(encoded: list) -> dbg.WasmValue:
     raise ValueError("cannot write a value of type " + kind)
 
 
-def plain_value(encoded: list):
-    """A value as a condition program sees it: ints signed as Wasm compares them, floats as floats."""
-    kind, payload = encoded
-    if kind == "i32":
-        return conditions.wrap(payload, 32, True)
-    if kind == "i64":
-        return conditions.wrap(payload, 64, True)
-    if kind == "f32":
-        return struct.unpack("<f", struct.pack("<I", payload))[0]
-    if kind == "f64":
-        return struct.unpack("<d", struct.pack("<Q", payload))[0]
-    raise conditions.ConditionError("a " + kind + " value cannot be used in a condition")
+def number_reader(kind):
+    """How a condition program reads a Wasm value of type ``kind``: ints signed, as Wasm compares them."""
+    if isinstance(kind, dbg.WasmType_WasmI32):
+        return lambda value: conditions.wrap(value.unwrap_i32(), 32, True)
+    if isinstance(kind, dbg.WasmType_WasmI64):
+        return lambda value: conditions.wrap(value.unwrap_i64(), 64, True)
+    if isinstance(kind, dbg.WasmType_WasmF32):
+        return lambda value: value.unwrap_f32()
+    if isinstance(kind, dbg.WasmType_WasmF64):
+        return lambda value: value.unwrap_f64()
+    name = {dbg.WasmType_WasmV128: "v128", dbg.WasmType_WasmFuncref: "funcref"}.get(type(kind), "exnref")
+    raise conditions.ConditionError("a " + name + " value cannot be used in a condition")
 
 
 class ConditionFrame:
     """The innermost frame, as a condition program reads it; Wasmtime is asked only for what it reads."""
 
-    def __init__(self, agent, frame) -> None:
+    def __init__(self, agent, frame, module_id: int) -> None:
         self.agent = agent
         self.frame = frame
-        self._instance = None
+        self.module_id = module_id
+        self._instance_id = None
         self.locals = None
 
-    @property
-    def instance(self):
-        if self._instance is None:
-            self._instance = self.frame.get_instance(self.agent.d)
-        return self._instance
+    def instance_id(self) -> int:
+        if self._instance_id is None:
+            self._instance_id = self.agent.instance_running(self.frame, self.module_id)
+        return self._instance_id
 
     def local(self, index: int):
         if self.locals is None:
             self.locals = self.frame.get_locals(self.agent.d)
-        return plain_value(encode_value(self.locals[index]))
+        value = self.locals[index]
+        return number_reader(value.get_type())(value)
 
     def global_value(self, index: int):
-        return plain_value(encode_value(self.instance.get_global(self.agent.d, index).get(self.agent.d)))
+        return self.agent.global_number(self.instance_id(), index)
 
     def read_memory(self, address: int, size: int) -> bytes:
         try:
-            return self.agent.memory(self.instance).get_bytes(self.agent.d, address, size)
+            return self.agent.memory(self.instance_id()).get_bytes(self.agent.d, address, size)
         except Err as error:
             raise conditions.ConditionError("cannot read memory at " + hex(address)) from error
 
@@ -179,15 +180,22 @@ def compiled_condition(program):
 
 
 class Agent:
-    def __init__(self, d: dbg.Debuggee, connection: Connection) -> None:
+    def __init__(self, d: dbg.Debuggee, connection: Connection, one_instance_per_module: bool) -> None:
         self.d = d
         self.connection = connection
+        # True for a core-module program: Wasmtime instantiates each module once, so a
+        # frame's instance follows from its module without asking Wasmtime at every hit.
+        self.one_instance_per_module = one_instance_per_module
         self.modules = {}
         self.instances = {}
+        self.instance_modules = {}  # instance id -> module id
+        self.sole_instances = {}  # module id -> the id of its instance, for modules instantiated once
         self.breakpoints = {}
         self.breakpoints_at = {}  # pc -> breakpoints there (any module)
         self.frames = []
         self.memories = {}
+        self.globals = {}
+        self.global_readers = {}
         self.finished = False
         # An interrupt that raced with another stop stays pending in Wasmtime and would
         # end the next run at once: remember it, and let that spurious stop pass.
@@ -198,7 +206,17 @@ class Agent:
         for module in self.d.all_modules():
             self.modules.setdefault(module.unique_id(), module)
         for instance in self.d.all_instances():
-            self.instances.setdefault(instance.unique_id(), instance)
+            instance_id = instance.unique_id()
+            if instance_id not in self.instances:
+                self.instances[instance_id] = instance
+                with instance.get_module(self.d) as module:
+                    self.instance_modules[instance_id] = module.unique_id()
+        owners = list(self.instance_modules.values())
+        self.sole_instances = {
+            module_id: instance_id
+            for instance_id, module_id in self.instance_modules.items()
+            if owners.count(module_id) == 1
+        }
 
     def module(self, module_id: int):
         if module_id not in self.modules:
@@ -218,12 +236,39 @@ class Agent:
                 self.frames.append(frame)
                 frame = frame.parent_frame(self.d)
 
-    def memory(self, instance, index: int = 0):
+    def memory(self, instance_id: int, index: int = 0):
         """A memory's handle, kept for the session: each fetch is a round trip to the debuggee."""
-        key = (instance.unique_id(), index)
+        key = (instance_id, index)
         if key not in self.memories:
-            self.memories[key] = instance.get_memory(self.d, index)
+            self.memories[key] = self.instance(instance_id).get_memory(self.d, index)
         return self.memories[key]
+
+    def global_handle(self, instance_id: int, index: int):
+        """A global's handle, kept for the session like a memory's."""
+        key = (instance_id, index)
+        if key not in self.globals:
+            self.globals[key] = self.instance(instance_id).get_global(self.d, index)
+        return self.globals[key]
+
+    def global_number(self, instance_id: int, index: int):
+        """A global's value as a condition program reads it (its type is asked once)."""
+        key = (instance_id, index)
+        with self.global_handle(instance_id, index).get(self.d) as value:
+            if key not in self.global_readers:
+                self.global_readers[key] = number_reader(value.get_type())
+            return self.global_readers[key](value)
+
+    def instance_running(self, frame, module_id: int) -> int:
+        """The id of the instance ``frame`` (a frame of module ``module_id``) runs in."""
+        if self.one_instance_per_module:
+            if module_id not in self.instance_modules.values():
+                self.refresh_entities()  # instantiated since we last looked
+            if module_id in self.sole_instances:
+                return self.sole_instances[module_id]
+        instance = frame.get_instance(self.d)
+        instance_id = instance.unique_id()
+        self.instances.setdefault(instance_id, instance)
+        return instance_id
 
     # -- requests while paused ------------------------------------------------------
     def op_modules(self, request, blob):
@@ -233,8 +278,8 @@ class Agent:
     def op_instances(self, request, blob):
         self.refresh_entities()
         found = []
-        for instance_id, instance in sorted(self.instances.items()):
-            found.append({"id": instance_id, "module": instance.get_module(self.d).unique_id()})
+        for instance_id in sorted(self.instances):
+            found.append({"id": instance_id, "module": self.instance_modules[instance_id]})
         return {"instances": found}, b""
 
     def op_bytecode(self, request, blob):
@@ -293,11 +338,11 @@ class Agent:
         return {"frames": found}, b""
 
     def op_memory_size(self, request, blob):
-        memory = self.memory(self.instance(request["instance"]), request.get("memory", 0))
+        memory = self.memory(request["instance"], request.get("memory", 0))
         return {"size": memory.size_bytes(self.d)}, b""
 
     def op_read_memory(self, request, blob):
-        memory = self.memory(self.instance(request["instance"]), request.get("memory", 0))
+        memory = self.memory(request["instance"], request.get("memory", 0))
         size = memory.size_bytes(self.d)
         address = request["address"]
         length = max(0, min(request["length"], size - address))
@@ -305,7 +350,7 @@ class Agent:
         return {}, data
 
     def op_write_memory(self, request, blob):
-        memory = self.memory(self.instance(request["instance"]), request.get("memory", 0))
+        memory = self.memory(request["instance"], request.get("memory", 0))
         memory.set_bytes(self.d, request["address"], blob)
         return {}, b""
 
@@ -386,13 +431,14 @@ class Agent:
         pc = top.get_pc(self.d)
         here = self.breakpoints_at.get(pc, [])
         if len({b.module for b in here}) > 1:
-            module_id = top.get_instance(self.d).get_module(self.d).unique_id()
+            with top.get_instance(self.d) as instance:
+                module_id = self.instance_modules.get(instance.unique_id())
             here = [b for b in here if b.module == module_id]
         if not here:
             return []  # a breakpoint we did not set (or just removed): stop anyway
         stopping = []
         errors = []
-        frame = ConditionFrame(self, top)
+        frame = ConditionFrame(self, top, here[0].module)
         for breakpoint in here:
             try:
                 if breakpoint.condition is not None and not breakpoint.condition(frame):
@@ -463,9 +509,12 @@ class Agent:
     def release(self) -> None:
         """Drop every handle we hold: Wasmtime cannot end a debuggee whose children live on."""
         self.release_frames()
-        for resource in [*self.memories.values(), *self.modules.values(), *self.instances.values()]:
+        held = [*self.memories.values(), *self.globals.values(), *self.modules.values(), *self.instances.values()]
+        for resource in held:
             resource.__exit__(None, None, None)
         self.memories.clear()
+        self.globals.clear()
+        self.sole_instances.clear()
         self.modules.clear()
         self.instances.clear()
 
@@ -502,7 +551,7 @@ def event_reason(event, step: bool) -> str:
 
 class Debugger(exports.Debugger):
     def debug(self, d: dbg.Debuggee, args) -> None:
-        agent = Agent(d, Connection(int(args[1])))
+        agent = Agent(d, Connection(int(args[1])), wire.ONE_INSTANCE_PER_MODULE in args[2:])
         agent.serve()
         agent.detach()
         agent.release()

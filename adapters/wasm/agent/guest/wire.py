@@ -14,6 +14,8 @@ import struct
 
 HEADER = struct.Struct("<II")
 PROTOCOL_VERSION = 1
+# The agent's second -D arg (after the port) for a core-module program: each module has one instance.
+ONE_INSTANCE_PER_MODULE = "one-instance-per-module"
 
 
 def encode(message: dict, blob: bytes = b"") -> bytes:
