@@ -64,6 +64,7 @@ from adapters.source.variables import (
 )
 from adapters.wasm.binary import WasmModule
 from adapters.wasm.debuggee import DebuggeeError
+from adapters.wasm.frame_pointer import local_as_global
 from adapters.wasm.values import WasmValue
 
 _NAMED_TYPE_TAGS = {
@@ -349,7 +350,8 @@ class DwarfEvaluationContext(_DwarfScope):
 
 
 class DwarfCompileScope(_DwarfScope):
-    """The debug info at one PC, as the condition compiler sees it."""
+    """The debug info at one PC, as the condition compiler sees it: the PC of a breakpoint,
+    whose frame is the innermost one when the condition runs."""
 
     def locate(self, name: str) -> Located | None:
         found = self.variable(name)
@@ -373,6 +375,12 @@ class DwarfCompileScope(_DwarfScope):
         if len(ops) == 1 and first.op_name == "DW_OP_fbreg" and frame_relative and self.scope_die is not None:
             base = self._operations(enclosing_subprogram(self.scope_die), "DW_AT_frame_base")
             register = _register(base) if base else None
+            if isinstance(register, InLocal):
+                # Reading the stack-pointer global is cheaper for the agent than reading the frame's locals.
+                module = self.program.module
+                alias = local_as_global(module, self.dwarf_pc + (module.code_offset or 0), register.index)
+                if alias is not None:
+                    return InMemory(InGlobal(alias.global_index), first.args[0] + alias.offset)
             return InMemory(register, first.args[0]) if register is not None else None
         return _register(ops)
 
