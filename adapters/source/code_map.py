@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from adapters.source.symbols import FunctionInfo, ModuleSymbols
 from adapters.wasm.binary import WasmFormatError
 from adapters.wasm.instructions import decode, instruction_at
+from adapters.wasm.reachability import is_unreachable
 
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
@@ -44,7 +45,14 @@ class SymbolCodeMap:
         function = self._function(module_id, pc)
         if function is None:
             return []
-        return [self.breakable_pc(module_id, row.pc) for row in self._symbols(module_id).statement_rows(function)]
+        rows = self._symbols(module_id).statement_rows(function)
+        return [self.breakable_pc(module_id, row.pc) for row in rows if self.runs(module_id, row.pc)]
+
+    def runs(self, module_id: int, pc: int) -> bool:
+        """Whether the code at ``pc`` can run at all: a breakpoint in dead code would fire elsewhere."""
+        module = self._symbols(module_id).module
+        body = module.function_at(pc) if module is not None else None
+        return body is None or not is_unreachable(module.data, body, pc)
 
     def breakable_pc(self, module_id: int, pc: int) -> int:
         """Where a breakpoint for the line starting at ``pc`` must go to hit every time.

@@ -14,7 +14,7 @@ import pytest
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, Variable
 from adapters.wasm.process import LaunchOptions
-from tests.conftest import FIXTURES, marker_lines
+from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines
 
 LANG = FIXTURES / "lang"
 
@@ -265,3 +265,24 @@ def test_zig_optionals_and_error_unions(zig):
     }
     assert main["lookup"].value == "{{x=3, y=-4}, null}"
     assert main["lookup"]["[0]"].value == "{x=3, y=-4}" and not main["lookup"]["[1]"].children
+
+
+def test_a_rust_line_that_owns_dead_code_stops_only_where_its_code_runs(examples):
+    """rustc gives `match`'s line an `unreachable` after main's `return`. Wasmtime 49 fires a
+    breakpoint set there at the entry of the next function, a stop nobody asked for."""
+    source = EXAMPLE_SOURCES["library"]
+    line = line_of("library", 'match find_by_author(&books, "Sagan")')
+    debugger = SourceDebugger.launch(LaunchOptions(examples["library"]))
+    try:
+        (module_id,) = debugger.symbols
+        _, pcs = debugger.symbols[module_id].resolve_line(str(source), line)
+        assert not all(debugger.code.runs(module_id, pc) for pc in pcs), "the line no longer owns dead code"
+        (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
+        assert result.verified
+        debugger.start(stop_on_entry=False)
+        stop = debugger.resume()
+        assert (stop.kind, stop.breakpoint_ids) == (StopKind.BREAKPOINT, (result.id,))
+        assert debugger.stack()[0].location.line == line
+        assert debugger.resume().kind is StopKind.EXITED
+    finally:
+        debugger.close()
