@@ -118,3 +118,19 @@ def test_a_module_instantiated_twice_hits_in_both_instances(components, launch, 
     # Each instance has its own memory: `calls` counts per instance.
     assert (first, second, third) == (["2", "1", "21"], ["3", "1", "31"], ["4", "2", "42"])
     assert left == again != right
+
+
+def test_a_condition_reads_the_instance_that_hit(components, launch, source_markers):
+    """Both instances of scale's module stop at the same PC; the agent must read `x` (in linear
+    memory, through the stack pointer) from the instance that hit, not from the other one."""
+    session = launch(LaunchOptions(components["twice.component"]))
+    line = source_markers("scale.c")["scale_return"]
+    [result] = session.debugger.set_source_breakpoints(SCALE, [BreakpointSpec(line=line, condition="x == 3")])
+    assert result.verified
+    assert not session.debugger.breakpoints.user[result.id].host_condition  # evaluated inside the agent
+    session.debugger.start(stop_on_entry=False)
+    assert session.debugger.resume().kind is StopKind.BREAKPOINT
+    seen = variables(session)
+    assert (seen["x"], seen["calls"], seen["result"]) == ("3", "1", "31")  # the second instance's only call
+    stop = session.debugger.resume()
+    assert stop.kind is StopKind.EXITED and stop.exit_code == 0
