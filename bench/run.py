@@ -32,6 +32,7 @@ from bench.stats import Samples, ratio
 
 Results = dict[str, dict[str, Samples]]  # figure key -> adapter or configuration -> samples
 PLAIN, GUEST_DEBUG = "wasmtime run", "wasmtime run -D guest-debug=y"
+WELL_UNDER = 0.8  # "well under" a limit: at most this fraction of it
 CORRECTNESS_STOPS = {"basics": ["loop_body", "factorial_base", "main_square"],
                      "types": ["all_initialised", "walk_body", "area_return"]}
 
@@ -162,10 +163,18 @@ def verdicts(results: Results, wasm: dict[str, Samples]) -> dict[str, str]:
     def ours(key: str) -> Samples:
         return results.get(key, {}).get(OURS, Samples())
 
-    def check(key: str, samples: Samples, limit: float, scale: float = 1.0, unit: str = "s") -> None:
+    def check(
+        key: str, samples: Samples, limit: float, scale: float = 1.0, unit: str = "s", well: bool = False
+    ) -> None:
+        """``well``: the target is to be well under ``limit``, taken as WELL_UNDER of it."""
         if samples.ok:
             median = samples.median * scale
-            found[key] = "met" if median <= limit else f"**MISSED** ({median:.3g} {unit})"
+            if median > limit:
+                found[key] = f"**MISSED** ({median:.3g} {unit})"
+            elif well and median > WELL_UNDER * limit:
+                found[key] = f"**under, not well under** ({median:.3g} {unit})"
+            else:
+                found[key] = "met"
 
     check("next", ours("next"), 20.0, 1000, "ms")
     versus = ratio(ours("next"), results.get("next", {}).get(LLDB, Samples()))
@@ -176,7 +185,7 @@ def verdicts(results: Results, wasm: dict[str, Samples]) -> dict[str, str]:
         if key.startswith("first_stop_") and not key.endswith("basics"):
             check(key, ours(key), 2.0)
     check("heavy_ratio", ours("heavy_ratio"), 1.5, unit="×")
-    check("million_hits", ours("million_hits"), 90.0)
+    check("million_hits", ours("million_hits"), 90.0, well=True)
     check("bytecode_read", wasm.get("bytecode_read", Samples()), 0.5)
     check("symbols_cold", wasm.get("symbols_cold", Samples()), 2.0)
     check("decode_code", wasm.get("decode_code", Samples()), 3.0)
@@ -202,7 +211,7 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         Figure("condition_rate", f"conditional breakpoint `i < 0` in a hot loop ({plan.hits[OURS]:,} hits ours, "
                f"{plan.hits[LLDB]:,} lldb-dap)", "hits/s"),
         Figure("million_hits", "time for 1M false-condition hits (both extrapolated from the rates above)", "s",
-               "well under 90 s"),
+               f"well under 90 s (≤ {WELL_UNDER * 90:.0f} s)"),
         Figure("rss_adapter_basics", "peak RSS of the adapter process (basics)", "MB"),
         Figure("rss_total_basics", "peak RSS of adapter + Wasmtime (basics)", "MB"),
         *([Figure("rss_adapter_lua", "peak RSS of the adapter process (Lua)", "MB"),
@@ -283,10 +292,13 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
             "condition for the agent's evaluator, which checks it inside Wasmtime, so no hit reaches the adapter. "
             f"Both adapters' 1M figures are extrapolated from their rates over {plan.hits[OURS]:,} (ours) and "
             f"{plan.hits[LLDB]:,} (lldb-dap) hits; lldb-dap's rate is too low to run more in the time. "
-            "Where a hit's time goes: Wasmtime's breakpoint -> event -> continue cycle, then one message between "
-            "two of Wasmtime's threads for each thing the agent asks (the top frame, its PC, its locals, its "
-            "instance, the memory read), each lifted into the agent's Python; Wasmtime's debugger interface has "
-            "no way to ask for several at once or for a single local."),
+            "Where a hit's time goes: every question the agent asks Wasmtime that needs the program's state is a "
+            "message between two of Wasmtime's threads (~9 us each here), and a false `i < 0` needs six: "
+            "Wasmtime's own two for the continue -> breakpoint cycle, then the top frame, its PC, the stack "
+            "pointer global (the frame base, which the condition compiler reads there instead of the frame's "
+            "locals when the function's code shows they are equal) and the memory read. The instance needs no "
+            "question for a core module (each module is instantiated once). Wasmtime's debugger interface has "
+            "no way to ask for several things at once."),
         "",
     ]
     return "\n".join(lines)
