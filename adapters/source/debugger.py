@@ -238,6 +238,8 @@ class SourceDebugger:
                 return None, [], "unknown module"
             if not self.code.is_instruction_start(module_id, spec.instruction):
                 return None, [], f"{spec.instruction:#x} is not the start of an instruction"
+            if not self.code.runs(module_id, spec.instruction):
+                return None, [], f"the instruction at {spec.instruction:#x} can never run"
             return self.symbols[module_id].location_at(spec.instruction), [(module_id, spec.instruction)], None
 
         return [b.result() for b in self.breakpoints.replace("instruction", specs, resolve, self._compile_condition)]

@@ -276,7 +276,10 @@ def test_a_rust_line_that_owns_dead_code_stops_only_where_its_code_runs(examples
     try:
         (module_id,) = debugger.symbols
         _, pcs = debugger.symbols[module_id].resolve_line(str(source), line)
-        assert not all(debugger.code.runs(module_id, pc) for pc in pcs), "the line no longer owns dead code"
+        dead = [pc for pc in pcs if not debugger.code.runs(module_id, pc)]
+        assert dead, "the line no longer owns dead code"
+        (refused,) = debugger.set_instruction_breakpoints([BreakpointSpec(instruction=dead[0], module_id=module_id)])
+        assert not refused.verified and "can never run" in refused.message
         (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
         assert result.verified
         debugger.start(stop_on_entry=False)
