@@ -98,6 +98,29 @@ def test_condition_is_evaluated_in_the_agent(start, tmp_path):
     assert (end.reason, end.exit_code) == (StopReason.EXITED, 0)  # _start returned: a normal end
 
 
+def test_conditions_at_two_places_each_read_their_own_frame(start, tmp_path):
+    """With breakpoints at one place the agent never asks where it stopped; with two it must."""
+    debuggee, _ = start(write_wat(tmp_path, "loop", LOOP))
+    (module,) = debuggee.modules()
+    in_body = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))  # $body: local 0 is its argument
+    in_start = find_code(module.bytecode(), bytes([0x20, 1, 0x6A, 0x21, 1]))  # _start: local 0 is $i
+    debuggee.set_breakpoints([
+        Breakpoint(1, module.id, in_body, condition=[["local", 0], ["const", 500], ["eq"]]),
+        Breakpoint(2, module.id, in_start, condition=[["local", 0], ["const", 700], ["eq"]]),
+    ])
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.breakpoint_ids == (1,)
+    assert (debuggee.frames()[0].pc, debuggee.frames()[0].locals[0].signed()) == (in_body, 500)
+    debuggee.remove_breakpoint(1)  # one place again
+    debuggee.resume()
+    stop = debuggee.wait(WAIT)
+    assert stop.breakpoint_ids == (2,)
+    assert (debuggee.frames()[0].pc, debuggee.frames()[0].locals[0].signed()) == (in_start, 700)
+    debuggee.resume()
+    assert debuggee.wait(WAIT).reason is StopReason.EXITED
+
+
 def test_hit_condition_counts_in_the_agent(start, tmp_path):
     program = write_wat(tmp_path, "loop", LOOP)
     debuggee, _ = start(program)

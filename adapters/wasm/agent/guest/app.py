@@ -125,16 +125,22 @@ def number_reader(kind):
 class ConditionFrame:
     """The innermost frame, as a condition program reads it; Wasmtime is asked only for what it reads."""
 
-    def __init__(self, agent, frame, module_id: int) -> None:
+    def __init__(self, agent, module_id: int, frame=None) -> None:
         self.agent = agent
-        self.frame = frame
         self.module_id = module_id
+        self._frame = frame
         self._instance_id = None
         self.locals = None
 
+    @property
+    def frame(self):
+        if self._frame is None:
+            self._frame = self.agent.d.exit_frames()[0]
+        return self._frame
+
     def instance_id(self) -> int:
         if self._instance_id is None:
-            self._instance_id = self.agent.instance_running(self.frame, self.module_id)
+            self._instance_id = self.agent.instance_running(self)
         return self._instance_id
 
     def local(self, index: int):
@@ -192,6 +198,7 @@ class Agent:
         self.sole_instances = {}  # module id -> the id of its instance, for modules instantiated once
         self.breakpoints = {}
         self.breakpoints_at = {}  # pc -> breakpoints there (any module)
+        self.sole_place = None  # (module id, pc) while breakpoints are set at that one place only
         self.frames = []
         self.memories = {}
         self.globals = {}
@@ -258,14 +265,15 @@ class Agent:
                 self.global_readers[key] = number_reader(value.get_type())
             return self.global_readers[key](value)
 
-    def instance_running(self, frame, module_id: int) -> int:
-        """The id of the instance ``frame`` (a frame of module ``module_id``) runs in."""
+    def instance_running(self, frame: ConditionFrame) -> int:
+        """The id of the instance ``frame`` runs in."""
+        module_id = frame.module_id
         if self.one_instance_per_module:
             if module_id not in self.instance_modules.values():
                 self.refresh_entities()  # instantiated since we last looked
             if module_id in self.sole_instances:
                 return self.sole_instances[module_id]
-        instance = frame.get_instance(self.d)
+        instance = frame.frame.get_instance(self.d)
         instance_id = instance.unique_id()
         self.instances.setdefault(instance_id, instance)
         return instance_id
@@ -306,12 +314,18 @@ class Agent:
             self.module(breakpoint.module).add_breakpoint(self.d, breakpoint.pc)
         self.breakpoints[breakpoint.id] = breakpoint
         self.breakpoints_at.setdefault(breakpoint.pc, []).append(breakpoint)
+        self.note_places()
 
     def remove_breakpoint(self, breakpoint: Breakpoint) -> None:
         del self.breakpoints[breakpoint.id]
         self.breakpoints_at[breakpoint.pc].remove(breakpoint)
         if not self.pc_has_breakpoint(breakpoint.module, breakpoint.pc):
             self.module(breakpoint.module).remove_breakpoint(self.d, breakpoint.pc)
+        self.note_places()
+
+    def note_places(self) -> None:
+        places = {(b.module, b.pc) for b in self.breakpoints.values()}
+        self.sole_place = next(iter(places)) if len(places) == 1 else None  # (module id, pc)
 
     def pc_has_breakpoint(self, module_id: int, pc: int) -> bool:
         return any(b.module == module_id and b.pc == pc for b in self.breakpoints.values())
@@ -423,22 +437,28 @@ class Agent:
         """Ids of breakpoints at the current PC whose condition and hit count say stop, or None.
 
         This runs on every hit, false conditions included, so it asks Wasmtime for as
-        little as it can: the top frame's PC, and its module only when needed."""
-        exit_frames = self.d.exit_frames()
-        if not exit_frames:
-            return None
-        top = exit_frames[0]
-        pc = top.get_pc(self.d)
-        here = self.breakpoints_at.get(pc, [])
-        if len({b.module for b in here}) > 1:
-            with top.get_instance(self.d) as instance:
-                module_id = self.instance_modules.get(instance.unique_id())
-            here = [b for b in here if b.module == module_id]
+        little as it can. Where breakpoints are set at one place only, Wasmtime can have
+        stopped nowhere else: the top frame is asked for only if a condition reads it.
+        Elsewhere the top frame's PC tells the place, and its module only when needed."""
+        if self.sole_place is not None:
+            top, (_, pc) = None, self.sole_place
+            here = self.breakpoints_at[pc]
+        else:
+            exit_frames = self.d.exit_frames()
+            if not exit_frames:
+                return None
+            top = exit_frames[0]
+            pc = top.get_pc(self.d)
+            here = self.breakpoints_at.get(pc, [])
+            if len({b.module for b in here}) > 1:
+                with top.get_instance(self.d) as instance:
+                    module_id = self.instance_modules.get(instance.unique_id())
+                here = [b for b in here if b.module == module_id]
         if not here:
             return []  # a breakpoint we did not set (or just removed): stop anyway
         stopping = []
         errors = []
-        frame = ConditionFrame(self, top, here[0].module)
+        frame = ConditionFrame(self, here[0].module, top)
         for breakpoint in here:
             try:
                 if breakpoint.condition is not None and not breakpoint.condition(frame):
