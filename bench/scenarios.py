@@ -90,8 +90,10 @@ def heavy_call(program: Program) -> Callable[[str], Measurements]:
     return measure
 
 
-def conditional_loop(program: Program, hits: Callable[[str], int]) -> Callable[[str], Measurements]:
-    """Continue through ``hits(adapter)`` loop iterations with a breakpoint whose condition is never true."""
+def conditional_loop(program: Program, hits: Callable[[str], int], alone: bool) -> Callable[[str], Measurements]:
+    """Continue through ``hits(adapter)`` loop iterations with a breakpoint whose condition is never true:
+    ``alone``, to the program's end; otherwise with a second breakpoint after the loop, where it stops."""
+    suffix = "_alone" if alone else ""
 
     def measure(adapter: str) -> Measurements:
         rounds = hits(adapter)
@@ -99,19 +101,23 @@ def conditional_loop(program: Program, hits: Callable[[str], int]) -> Callable[[
                         args=[str(rounds)])
         try:
             session.wait_stop()
-            session.set_breakpoints(program.source, [
-                {"line": program.line("loop_body"), "condition": "i < 0"},
-                {"line": program.line("after_loop")},
-            ])
+            conditional = {"line": program.line("loop_body"), "condition": "i < 0"}
+            after = [] if alone else [{"line": program.line("after_loop")}]
+            session.set_breakpoints(program.source, [conditional, *after])
             began = time.perf_counter()
-            session.run("continue")
+            if alone:
+                session.client.request("continue", {"threadId": session.thread_id})
+                session.wait_end()  # lldb-dap sees the exit as a stop (the gdbstub's signal 11)
+            else:
+                session.run("continue")
             seconds = time.perf_counter() - began
-            _expect_line(session, program.line("after_loop"))
+            if not alone:
+                _expect_line(session, program.line("after_loop"))
             assertions = sum("Assertion failed" in text for text in session.important_output)
         finally:
             session.close()
-        return {"condition_rate": [rounds / seconds], "million_hits": [MILLION * seconds / rounds],
-                "internal_assertions": [assertions]}
+        return {f"condition_rate{suffix}": [rounds / seconds], f"million_hits{suffix}": [MILLION * seconds / rounds],
+                f"internal_assertions{suffix}": [assertions]}
 
     return measure
 
