@@ -214,8 +214,8 @@ class Agent:
             self.modules.setdefault(module.unique_id(), module)
         for instance in self.d.all_instances():
             instance_id = instance.unique_id()
-            if instance_id not in self.instances:
-                self.instances[instance_id] = instance
+            self.instances.setdefault(instance_id, instance)
+            if instance_id not in self.instance_modules:
                 with instance.get_module(self.d) as module:
                     self.instance_modules[instance_id] = module.unique_id()
         owners = list(self.instance_modules.values())
@@ -276,6 +276,7 @@ class Agent:
         instance = frame.frame.get_instance(self.d)
         instance_id = instance.unique_id()
         self.instances.setdefault(instance_id, instance)
+        self.instance_modules.setdefault(instance_id, module_id)
         return instance_id
 
     # -- requests while paused ------------------------------------------------------
