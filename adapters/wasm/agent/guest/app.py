@@ -213,17 +213,22 @@ class Agent:
         for module in self.d.all_modules():
             self.modules.setdefault(module.unique_id(), module)
         for instance in self.d.all_instances():
-            instance_id = instance.unique_id()
-            self.instances.setdefault(instance_id, instance)
-            if instance_id not in self.instance_modules:
-                with instance.get_module(self.d) as module:
-                    self.instance_modules[instance_id] = module.unique_id()
+            self.record_instance(instance)
         owners = list(self.instance_modules.values())
         self.sole_instances = {
             module_id: instance_id
             for instance_id, module_id in self.instance_modules.items()
             if owners.count(module_id) == 1
         }
+
+    def record_instance(self, instance) -> int:
+        """Keep ``instance``'s handle and its module's id (asked once); return the instance's id."""
+        instance_id = instance.unique_id()
+        self.instances.setdefault(instance_id, instance)
+        if instance_id not in self.instance_modules:
+            with instance.get_module(self.d) as module:
+                self.instance_modules[instance_id] = module.unique_id()
+        return instance_id
 
     def module(self, module_id: int):
         if module_id not in self.modules:
@@ -273,11 +278,7 @@ class Agent:
                 self.refresh_entities()  # instantiated since we last looked
             if module_id in self.sole_instances:
                 return self.sole_instances[module_id]
-        instance = frame.frame.get_instance(self.d)
-        instance_id = instance.unique_id()
-        self.instances.setdefault(instance_id, instance)
-        self.instance_modules.setdefault(instance_id, module_id)
-        return instance_id
+        return self.record_instance(frame.frame.get_instance(self.d))
 
     # -- requests while paused ------------------------------------------------------
     def op_modules(self, request, blob):
@@ -370,12 +371,11 @@ class Agent:
         return {}, b""
 
     def op_get_global(self, request, blob):
-        value = self.instance(request["instance"]).get_global(self.d, request["index"]).get(self.d)
+        value = self.global_handle(request["instance"], request["index"]).get(self.d)
         return {"value": encode_value(value)}, b""
 
     def op_set_global(self, request, blob):
-        target = self.instance(request["instance"]).get_global(self.d, request["index"])
-        target.set(self.d, decode_value(request["value"]))
+        self.global_handle(request["instance"], request["index"]).set(self.d, decode_value(request["value"]))
         return {}, b""
 
     # -- running -----------------------------------------------------------------
@@ -452,8 +452,7 @@ class Agent:
             pc = top.get_pc(self.d)
             here = self.breakpoints_at.get(pc, [])
             if len({b.module for b in here}) > 1:
-                with top.get_instance(self.d) as instance:
-                    module_id = self.instance_modules.get(instance.unique_id())
+                module_id = self.instance_modules[self.record_instance(top.get_instance(self.d))]
                 here = [b for b in here if b.module == module_id]
         if not here:
             return []  # a breakpoint we did not set (or just removed): stop anyway
