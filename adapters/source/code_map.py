@@ -46,10 +46,15 @@ class SymbolCodeMap:
         if function is None:
             return []
         rows = self._symbols(module_id).statement_rows(function)
-        return [self.breakable_pc(module_id, row.pc) for row in rows if self.runs(module_id, row.pc)]
+        return self.breakpoint_pcs(module_id, [row.pc for row in rows])
+
+    def breakpoint_pcs(self, module_id: int, line_pcs: list[int]) -> list[int]:
+        """Where breakpoints for lines starting at ``line_pcs`` go: code that never runs left out
+        (a breakpoint there would fire elsewhere), the rest moved by ``breakable_pc``."""
+        return [self.breakable_pc(module_id, pc) for pc in line_pcs if self.runs(module_id, pc)]
 
     def runs(self, module_id: int, pc: int) -> bool:
-        """Whether the code at ``pc`` can run at all: a breakpoint in dead code would fire elsewhere."""
+        """Whether the code at ``pc`` can run at all."""
         module = self._symbols(module_id).module
         body = module.function_at(pc) if module is not None else None
         return body is None or not is_unreachable(module.data, body, pc)

@@ -212,10 +212,10 @@ class SourceDebugger:
                 if found:
                     line, pcs = found
                     location = SourceLocation(path, line)
-                    live = [pc for pc in pcs if self.code.runs(module_id, pc)]
-                    if not live:
+                    targets = self.code.breakpoint_pcs(module_id, pcs)
+                    if not targets:
                         return location, [], f"the code of {Path(path).name}:{line} can never run"
-                    return location, [(module_id, self.code.breakable_pc(module_id, pc)) for pc in live], None
+                    return location, [(module_id, pc) for pc in targets], None
             return None, [], f"no code found for {Path(path).name}:{spec.line} in the loaded modules"
 
         created = self.breakpoints.replace("source", specs, resolve, self._compile_condition, path)
