@@ -3,6 +3,7 @@ C++ strings and static members and for Rust trait objects, on the compiled fixtu
 
 from __future__ import annotations
 
+from tests.conftest import EXAMPLE_SOURCES, line_of
 from tests.dap.client import DapClient
 from tests.dap.session_helpers import (
     FIXTURE_SOURCES,
@@ -45,3 +46,15 @@ def test_rust_trait_object_shows_the_value_behind_it(client: DapClient, fixtures
         "x": "1",
         "y": "2",
     }
+
+
+def test_a_rust_line_that_owns_dead_code_stops_there_once_through_dap(client: DapClient, examples) -> None:
+    """The `match` line of the Rust example owns an `unreachable` after main's `return`: the client
+    sees one stop, on that line, for the breakpoint it set, and then the program's end."""
+    source = EXAMPLE_SOURCES["library"]
+    line = line_of("library", 'match find_by_author(&books, "Sagan")')
+    stopped = launch_to_breakpoint(client, examples["library"], source, [line])
+    assert stopped["body"]["reason"] == "breakpoint" and stopped["body"]["hitBreakpointIds"]
+    assert top_frame(client)["line"] == line
+    client.ok("continue", {"threadId": 1})
+    assert client.event("exited")["body"]["exitCode"] == 0
