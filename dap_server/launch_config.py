@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +29,7 @@ class CommonConfig(ClientInput):
     source_map: dict[str, str] = Field(default_factory=dict)
     path_mappings: list[PathMapping] = Field(default_factory=list)
     no_debug: bool = False
+    auth_token: str | None = None  # the TCP server's token (dap_server.access)
 
     def path_rewrites(self) -> list[tuple[str, str]]:
         """(compiled-in prefix, local prefix) pairs, longest prefix first."""
@@ -103,6 +105,13 @@ class LaunchConfig(CommonConfig):
             host = spec.split("::", 1)[0]
             if not (self.base_directory() / host).is_dir():
                 raise ConfigurationError(f"directory to preopen not found: {host}")
+        if self.wasmtime_path is not None:
+            wasmtime = Path(self.wasmtime_path)
+            if not wasmtime.is_file() or not os.access(wasmtime, os.X_OK):
+                raise ConfigurationError(f"wasmtimePath is not an executable file: {self.wasmtime_path}")
+        for name in self.env:
+            if not name or "=" in name:
+                raise ConfigurationError(f"env: not a variable name: {name!r}")
 
     def _check_no_nul_characters(self) -> None:
         """Paths, arguments and variables end up in system calls, which cannot take a NUL."""

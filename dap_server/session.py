@@ -25,8 +25,10 @@ from pydantic import ValidationError
 from adapters.source.model import ModuleInfo, Stop, StopKind, UserError
 from adapters.wasm.debuggee import DebuggeeError
 from dap_server import convert
+from dap_server.access import Gate
 from dap_server.client_breakpoints import ClientBreakpoints
 from dap_server.disassembly_sources import DisassemblySources
+from dap_server.framing import FramingError, Message
 from dap_server.handlers import HANDLERS
 from dap_server.handlers.registry import RequestError
 from dap_server.handles import HandleTable
@@ -47,13 +49,7 @@ from dap_server.protocol.types import (
     TerminatedEventBody,
 )
 from dap_server.state import THREAD_ID, State
-from dap_server.transport import (
-    FramingError,
-    Message,
-    MessageReader,
-    MessageWriter,
-    message_log_path,
-)
+from dap_server.transport import MessageReader, MessageWriter, message_log_path
 
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
@@ -75,7 +71,9 @@ STOP_REASONS = {
 
 
 class Session:
-    def __init__(self) -> None:
+    def __init__(self, token: str | None = None) -> None:
+        """``token``: the secret a client must show before it may launch or attach (TCP)."""
+        self.gate = Gate(token)
         self.state = State.NEW
         self.debugger: SourceDebugger | None = None
         self.config: LaunchConfig | AttachConfig | None = None

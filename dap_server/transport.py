@@ -1,105 +1,51 @@
-"""Content-Length framing of DAP messages over anyio byte streams (stdio or TCP).
+"""DAP messages over anyio byte streams (stdio or TCP); the framing itself is dap_server.framing.
 
-The reader never gives up on a stream because of one bad message: a framing or JSON
-error is handed to the session as a :class:`FramingError` and reading goes on.
+The reader never gives up on a stream because of one unreadable message: a body that is
+not a JSON object is handed to the session as a :class:`FramingError` and reading goes on.
+A peer that does not speak DAP at all (an HTTP request, say) ends the stream unanswered.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import anyio
 import anyio.from_thread
 import anyio.lowlevel
 from anyio.abc import ByteReceiveStream, ByteSendStream
 
-Message = dict[str, Any]
-
-MAX_HEADER_BYTES = 16 * 1024
-MAX_BODY_BYTES = 64 * 1024 * 1024
-HEADER_END = b"\r\n\r\n"
+from dap_server.framing import Decoder, FramingError, Message, NotDap, frame, serialize
 
 # When set, every message the server sends is appended to this file as one JSON line
 # (the test suite validates them all against the DAP schema).
 MESSAGE_LOG_VARIABLE = "WASMTIME_DAP_MESSAGE_LOG"
-
-
-class FramingError(Exception):
-    """A message that could not be read; ``fragment`` is what was parsed, if anything."""
-
-    def __init__(self, reason: str, fragment: Any = None) -> None:
-        super().__init__(reason)
-        self.fragment = fragment
+log = logging.getLogger(__name__)
 
 
 class MessageReader:
-    """Splits a byte stream into JSON messages."""
+    """Splits a byte stream into messages."""
 
     def __init__(self, stream: ByteReceiveStream) -> None:
         self._stream = stream
-        self._buffer = bytearray()
+        self._decoder = Decoder()
 
     async def messages(self) -> AsyncIterator[Message | FramingError]:
+        """The messages until the stream ends, or until it shows it is not DAP (logged)."""
         while True:
             try:
-                item = await self._next()
+                while (item := self._decoder.next()) is not None:
+                    yield item
+                self._decoder.feed(await self._stream.receive())
+            except NotDap as error:
+                log.warning("closing a connection that does not speak DAP: %s", error)
+                return
             except (anyio.EndOfStream, anyio.ClosedResourceError, anyio.BrokenResourceError, OSError):
                 return
-            yield item
-
-    async def _next(self) -> Message | FramingError:
-        header_end = await self._fill_until_header_end()
-        if header_end is None:
-            self._buffer.clear()
-            return FramingError(f"no end of headers within {MAX_HEADER_BYTES} bytes")
-        header = bytes(self._buffer[:header_end])
-        del self._buffer[: header_end + len(HEADER_END)]
-        length = _content_length(header)
-        if isinstance(length, FramingError):
-            return length
-        if length > MAX_BODY_BYTES:
-            self._buffer.clear()
-            return FramingError(f"Content-Length {length} exceeds the limit of {MAX_BODY_BYTES} bytes")
-        while len(self._buffer) < length:
-            self._buffer += await self._stream.receive()
-        body = bytes(self._buffer[:length])
-        del self._buffer[:length]
-        return _parse_body(body)
-
-    async def _fill_until_header_end(self) -> int | None:
-        while (position := self._buffer.find(HEADER_END)) < 0:
-            if len(self._buffer) > MAX_HEADER_BYTES:
-                return None
-            self._buffer += await self._stream.receive()
-        return position
-
-
-def _content_length(header: bytes) -> int | FramingError:
-    for line in header.split(b"\r\n"):
-        name, colon, value = line.partition(b":")
-        if colon and name.strip().lower() == b"content-length":
-            try:
-                length = int(value.strip())
-            except ValueError:
-                return FramingError(f"invalid Content-Length {value.strip()!r}")
-            return length if length >= 0 else FramingError(f"negative Content-Length {length}")
-    return FramingError(f"header without Content-Length: {header[:200]!r}")
-
-
-def _parse_body(body: bytes) -> Message | FramingError:
-    try:
-        message = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return FramingError(f"message is not valid JSON: {error}")
-    if not isinstance(message, dict):
-        return FramingError(f"message is a JSON {type(message).__name__}, not an object", message)
-    return message
 
 
 class MessageWriter:
@@ -114,12 +60,11 @@ class MessageWriter:
     async def send(self, message: Message) -> None:
         async with self._lock:
             self._seq += 1
-            message = {"seq": self._seq, **message}
-            body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+            body = serialize({"seq": self._seq, **message})
             if self._log is not None:
-                with self._log.open("ab") as log:
-                    log.write(body + b"\n")
-            await self._stream.send(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                with self._log.open("ab") as message_log:
+                    message_log.write(body + b"\n")
+            await self._stream.send(frame(body))
 
 
 def message_log_path() -> str | None:

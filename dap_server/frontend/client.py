@@ -8,7 +8,6 @@ requests by ``request_seq``; events are handed to the caller by ``next_event``.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import subprocess
@@ -17,9 +16,10 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-Message = dict[str, Any]
+from dap_server.framing import FramingError, Message, NotDap, encode, read_messages
+
 ADAPTER_COMMAND = (sys.executable, "-m", "dap_server")
 REQUEST_TIMEOUT = 120.0  # seconds; launching compiles the program and reads its DWARF
 _EOF = object()
@@ -62,11 +62,10 @@ class DapClient:
         message: Message = {"seq": self._seq, "type": "request", "command": command}
         if arguments is not None:
             message["arguments"] = arguments
-        body = json.dumps(message).encode()
         stdin = self._process.stdin
         assert stdin is not None
         try:
-            stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            stdin.write(encode(message))
             stdin.flush()
         except (BrokenPipeError, ValueError) as error:
             raise self._gone() from error
@@ -125,9 +124,11 @@ class DapClient:
 
     def _read_messages(self, stream: IO[bytes]) -> None:
         try:
-            while (message := _read_message(stream)) is not None:
+            for message in read_messages(stream.read1):
+                if isinstance(message, FramingError):  # the adapter sends only objects: trust nothing after
+                    raise NotDap(str(message))
                 self._incoming.put(message)
-        except ValueError as error:  # a malformed header or body: nothing after it can be trusted
+        except (NotDap, OSError) as error:
             self._stderr_tail.append(f"unreadable message from the adapter: {error}")
         finally:
             self._incoming.put(_EOF)
@@ -173,28 +174,6 @@ def _adapter_environment() -> dict[str, str]:
     source_root = str(Path(__file__).resolve().parents[2])
     paths = [source_root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
-def _read_message(stream: IO[bytes]) -> Message | None:
-    """One Content-Length framed message, or None at the end of the stream."""
-    length = None
-    while True:
-        line = stream.readline()
-        if not line:
-            return None
-        line = line.strip()
-        if not line:
-            break
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    if length is None:
-        return None
-    body = stream.read(length)
-    if len(body) < length:
-        return None
-    message = json.loads(body)
-    return message if isinstance(message, dict) else None
 
 
 def _error_text(reply: Message) -> str:

@@ -15,6 +15,7 @@ from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.process import LaunchOptions
 from dap_server import convert
+from dap_server.access import TOKEN_ATTRIBUTE
 from dap_server.handlers.breakpoints import restore_breakpoints
 from dap_server.handlers.registry import RequestError, handles
 from dap_server.launch_config import AttachConfig, ConfigurationError, LaunchConfig
@@ -87,6 +88,7 @@ CAPABILITIES = Capabilities(
 
 @handles("initialize", InitializeArguments, states=frozenset({State.NEW}))
 async def initialize(session: Session, arguments: InitializeArguments) -> Capabilities:
+    admit(session, arguments.auth_token, required=False)
     session.numbering = convert.Numbering(arguments.lines_start_at1, arguments.columns_start_at1)
     session.client = arguments
     session.state = State.INITIALIZED
@@ -95,12 +97,30 @@ async def initialize(session: Session, arguments: InitializeArguments) -> Capabi
 
 @handles("launch", LaunchConfig, states=BEFORE_LAUNCH)
 async def launch(session: Session, config: LaunchConfig) -> None:
+    admit(session, config.auth_token, required=True)
     await start(session, config)
 
 
 @handles("attach", AttachConfig, states=BEFORE_LAUNCH)
 async def attach(session: Session, config: AttachConfig) -> None:
+    admit(session, config.auth_token, required=True)
     await start(session, config)
+
+
+def admit(session: Session, token: str | None, *, required: bool) -> None:
+    """Let the request through if the session has shown the server's token, now or before;
+    otherwise refuse it and end the session, if a token was shown (a wrong one) or is ``required``."""
+    if session.gate.is_open or (token is None and not required):
+        return
+    if token is not None and session.gate.offer(token):
+        return
+    session.after_response(session.end_session)
+    if token is None:
+        raise RequestError(
+            f"this wasmtime-dap server needs its token: set {TOKEN_ATTRIBUTE!r} in the launch configuration "
+            f"to the token the server printed when it started (or wrote to its --token-file)"
+        )
+    raise RequestError(f"wrong {TOKEN_ATTRIBUTE!r}: it is not this wasmtime-dap server's token")
 
 
 async def start(session: Session, config: LaunchConfig | AttachConfig, *, announce: bool = True) -> None:

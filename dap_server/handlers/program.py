@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,8 @@ async def loaded_sources(session: Session, _: NoArguments) -> LoadedSourcesBody:
 @handles("source", SourceRequestArguments, states=WITH_DEBUGGEE)
 async def source(session: Session, arguments: SourceRequestArguments) -> SourceBody:
     """The text of a source the client cannot open itself: a disassembly listing handed out
-    by reference for a frame without source, or a file by path."""
+    by reference for a frame without source, or by path a file the session announced (one
+    the loaded modules' debug info names, after path mappings), never any other file."""
     source = arguments.source
     reference = (source.source_reference if source else None) or arguments.source_reference
     if reference:
@@ -47,6 +49,9 @@ async def source(session: Session, arguments: SourceRequestArguments) -> SourceB
     path = source.path if source else None
     if not path:
         raise RequestError("the source names neither a path nor a sourceReference")
+    announced = await session.call(session.require_debugger().loaded_sources)
+    if os.path.normpath(path) not in {os.path.normpath(known) for known in announced}:
+        raise RequestError(f"not a source of this program: {path}")
     try:
         return SourceBody(content=Path(path).read_text(errors="replace"))
     except OSError as error:

@@ -30,6 +30,7 @@ class InitializeArguments(ClientInput):
     supports_memory_references: bool = False
     supports_invalidated_event: bool = False
     supports_memory_event: bool = False
+    auth_token: str | None = None  # ours: the TCP server's token (dap_server.access)
 
 
 class SourceArgument(ClientInput):

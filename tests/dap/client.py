@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import queue
 import socket
 import subprocess
@@ -13,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dap_server import framing
 from tests.dap.schema import schema_errors
 
 Message = dict[str, Any]
@@ -21,44 +21,17 @@ SERVER_COMMAND = [sys.executable, "-m", "dap_server"]
 
 
 def frame(message: Message | bytes) -> bytes:
-    body = message if isinstance(message, bytes) else json.dumps(message).encode()
-    return b"Content-Length: %d\r\n\r\n" % len(body) + body
-
-
-class FrameReader:
-    """Reads Content-Length framed messages from a byte source (blocking)."""
-
-    def __init__(self, read: Callable[[int], bytes]) -> None:
-        self._read = read
-        self._buffer = b""
-
-    def _fill(self) -> bool:
-        try:
-            data = self._read(65536)
-        except OSError:  # the connection was closed under us
-            data = b""
-        self._buffer += data
-        return bool(data)
-
-    def next(self) -> Message | None:
-        while b"\r\n\r\n" not in self._buffer:
-            if not self._fill():
-                return None
-        header, self._buffer = self._buffer.split(b"\r\n\r\n", 1)
-        length = int(header.split(b":", 1)[1])
-        while len(self._buffer) < length:
-            if not self._fill():
-                return None
-        body, self._buffer = self._buffer[:length], self._buffer[length:]
-        return json.loads(body)
+    """A message, or raw body bytes, framed as a client sends it."""
+    return framing.frame(message if isinstance(message, bytes) else framing.serialize(message))
 
 
 class DapClient:
     """Sends requests, collects responses and events; checks every message against the schema."""
 
-    def __init__(self, send: Callable[[bytes], None], read: Callable[[int], bytes]) -> None:
+    def __init__(self, send: Callable[[bytes], None], read: Callable[[int], bytes], token: str | None = None) -> None:
+        self.token = token  # the TCP server's, shown by initialize()
         self._send_bytes = send
-        self._reader = FrameReader(read)
+        self._read = read
         self._incoming: queue.Queue[Message | None] = queue.Queue()
         self._seq = 0
         self.events: list[Message] = []
@@ -67,10 +40,22 @@ class DapClient:
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
-        while (message := self._reader.next()) is not None:
-            self.schema_failures += schema_errors(message)
-            self._incoming.put(message)
-        self._incoming.put(None)
+        try:
+            for message in framing.read_messages(self._read_or_end):
+                if isinstance(message, framing.FramingError):
+                    raise framing.NotDap(str(message))  # the server sends only objects
+                self.schema_failures += schema_errors(message)
+                self._incoming.put(message)
+        except framing.NotDap as error:
+            self.schema_failures.append(f"the server's output is not DAP: {error}")
+        finally:
+            self._incoming.put(None)
+
+    def _read_or_end(self, size: int) -> bytes:
+        try:
+            return self._read(size)
+        except OSError:  # the connection was closed under us
+            return b""
 
     def send_raw(self, data: bytes) -> None:
         self._send_bytes(data)
@@ -109,6 +94,10 @@ class DapClient:
         reply = self.request(command, arguments, timeout)
         assert reply["success"], f"{command} failed: {reply.get('message')}"
         return reply.get("body", {})
+
+    def initialize(self, arguments: Message) -> Message:
+        """``ok("initialize")``, showing the server's token if it has one."""
+        return self.ok("initialize", {**arguments, "authToken": self.token} if self.token else arguments)
 
     def event(self, name: str, timeout: float = TIMEOUT) -> Message:
         """The next not yet consumed event called ``name``."""
@@ -154,7 +143,7 @@ class StdioServer:
                 self.process.wait()
 
 
-def connect_tcp(port: int) -> tuple[DapClient, socket.socket]:
+def connect_tcp(port: int, token: str | None = None) -> tuple[DapClient, socket.socket]:
     connection = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     connection.settimeout(None)
-    return DapClient(connection.sendall, connection.recv), connection
+    return DapClient(connection.sendall, connection.recv, token), connection

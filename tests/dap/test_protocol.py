@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.dap.client import TIMEOUT, DapClient, StdioServer, connect_tcp, frame
 from tests.dap.schema import REPO, schema_errors
 
@@ -84,14 +86,12 @@ def test_launch_errors_say_what_is_wrong(client: DapClient, tmp_path) -> None:
     assert not bad_cwd["success"] and "cwd is not a directory" in bad_cwd["message"]
 
 
-def test_malformed_framing_and_json_keep_the_server_serving(server: StdioServer) -> None:
+def test_malformed_json_keeps_the_server_serving(server: StdioServer) -> None:
     client = server.client
     client.send_raw(b"Content-Length: 9\r\n\r\n{not json")
     assert "not valid JSON" in client.event("output")["body"]["output"]
-    client.send_raw(b"Content-Type: text\r\n\r\n")
-    assert "without Content-Length" in client.event("output")["body"]["output"]
-    client.send_raw(b"Content-Length: nine\r\n\r\n")
-    assert "invalid Content-Length" in client.event("output")["body"]["output"]
+    client.send_raw(b"Content-Length: 6\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n[1, 2]")
+    assert "not an object" in client.event("output")["body"]["output"]
     client.send_raw(frame(b"[1, 2]"))
     assert "not an object" in client.event("output")["body"]["output"]
     client.send_raw(frame({"seq": 5, "type": "request"}))
@@ -101,6 +101,28 @@ def test_malformed_framing_and_json_keep_the_server_serving(server: StdioServer)
     assert not client.response(6)["success"]
     # Still serving:
     assert client.ok("initialize", {"adapterID": "wasmtime"})["supportsLogPoints"] is True
+
+
+@pytest.mark.parametrize(
+    ("header", "logged"),
+    [
+        (b"Content-Type: text\r\n\r\n", "without Content-Length"),
+        (b"Content-Length: nine\r\n\r\n", "invalid Content-Length"),
+        (b"Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}", "not a DAP header field"),
+        (b"Content-Length: 67108865\r\n\r\n", "exceeds the limit"),
+        (b"X" * 2000, "no end of the header"),
+    ],
+    ids=["no length", "bad length", "twice", "too long", "endless"],
+)
+def test_a_header_that_is_not_dap_ends_the_session_unanswered(server_env, header: bytes, logged: str) -> None:
+    server = StdioServer(server_env)
+    server.client.send_raw(header)
+    server.client.wait_closed()
+    assert server.process.wait(timeout=TIMEOUT) == 0
+    assert server.client.responses == {} and server.client.events == []
+    assert server.process.stderr is not None
+    said = server.process.stderr.read().decode()
+    assert "does not speak DAP" in said and logged in said, said
 
 
 def test_cancel_is_answered(client: DapClient) -> None:

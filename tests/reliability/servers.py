@@ -7,9 +7,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from dap_server.access import TOKEN_VARIABLE
 from dap_server.transport import MESSAGE_LOG_VARIABLE
 from tests.dap.client import TIMEOUT, DapClient, connect_tcp
 from tests.dap.schema import REPO
@@ -28,7 +29,7 @@ def server_environment(message_log: Path | None = None) -> dict[str, str]:
 class TcpServer:
     """``python -m dap_server --port 0``: one server process, one session per connection."""
 
-    def __init__(self, env: Mapping[str, str], extra_arguments: Iterable[str] = ()) -> None:
+    def __init__(self, env: Mapping[str, str], extra_arguments: Sequence[str] = ()) -> None:
         self._sockets: list[socket.socket] = []
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
@@ -47,13 +48,18 @@ class TcpServer:
             raise AssertionError(f"unexpected banner {banner!r}: {said}")
         self.host, port = banner[len(BANNER) :].strip().rsplit(":", 1)
         self.port = int(port)
+        # The token the server printed (None with --no-token or one chosen in the environment).
+        self.token = None
+        if "--no-token" not in extra_arguments and not env.get(TOKEN_VARIABLE):
+            self.token = self.process.stdout.readline().rsplit(" ", 1)[-1].strip()
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def connect(self) -> tuple[DapClient, socket.socket]:
-        client, connection = connect_tcp(self.port)
+        """A new connection, with the server's token for ``DapClient.initialize``."""
+        client, connection = connect_tcp(self.port, self.token)
         self._sockets.append(connection)
         return client, connection
 
@@ -91,7 +97,7 @@ def launch(
 ) -> set[int]:
     """Initialize, launch ``program``, configure breakpoints and exception filters, start it.
     The ids of the breakpoints set."""
-    client.ok("initialize", {"adapterID": "wasmtime", "clientID": "reliability"})
+    client.initialize({"adapterID": "wasmtime", "clientID": "reliability"})
     seq = client.send_request("launch", {"program": str(program), "args": list(args), **config})
     reply = client.response(seq)
     assert reply["success"], reply.get("message")

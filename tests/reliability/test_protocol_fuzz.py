@@ -24,6 +24,7 @@ from tests.reliability import figures
 from tests.reliability.servers import TcpServer, launch
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+NOT_DAP_LOG = "closing a connection that does not speak DAP"
 PROBE_SEQ = 10**9  # probes count up from here; fuzzed seqs stay below
 ANSWER_TIMEOUT = 20.0
 EXAMPLES = 80  # per test in the default run; -m slow runs SOAK_FACTOR times as many
@@ -93,15 +94,49 @@ def request_messages() -> st.SearchStrategy[dict[str, Any]]:
     return well_formed | odd_envelope | extreme
 
 
-def raw_framings() -> st.SearchStrategy[bytes]:
+def unreadable_bodies() -> st.SearchStrategy[bytes]:
+    """Well-framed messages whose body is not a request: answered, and the session goes on."""
     bodies = st.binary(max_size=200) | st.text(max_size=100).map(str.encode)
     return st.one_of(
-        bodies.map(lambda body: b"Content-Length: %d\r\n\r\n" % len(body) + body),  # bytes that are not JSON
+        bodies.map(frame),  # bytes that are not JSON
+        st.sampled_from([b"content-length:2\r\n\r\n{}", b"Content-Length: 2\r\nContent-Type: x\r\n\r\n[]"]),
+        json_values.map(lambda value: frame(json.dumps(value).encode())),
+    )
+
+
+INITIALIZE_BODY = json.dumps({"seq": 1, "type": "request", "command": "initialize", "arguments": {}}).encode()
+INITIALIZE = frame(INITIALIZE_BODY)
+DAP_FIELDS = {"content-length", "content-type"}
+field_names = st.from_regex(r"[A-Za-z][A-Za-z0-9-]{0,20}", fullmatch=True).filter(lambda n: n.lower() not in DAP_FIELDS)
+field_values = st.from_regex(r"[ -~]{0,40}", fullmatch=True)
+
+
+@st.composite
+def http_requests(draw) -> bytes:
+    """What a browser or any HTTP client sends: a request line, then fields, a DAP body."""
+    method = draw(st.sampled_from(["POST", "GET", "PUT", "OPTIONS"]))
+    fields = [("Host", "127.0.0.1"), *draw(st.lists(st.tuples(field_names, field_values), max_size=4))]
+    fields.append(("Content-Length", str(len(INITIALIZE_BODY))))
+    header = "".join(f"{name}: {value}\r\n" for name, value in draw(st.permutations(fields)))
+    return f"{method} / HTTP/1.1\r\n{header}\r\n".encode() + INITIALIZE_BODY
+
+
+@st.composite
+def extra_fields(draw) -> bytes:
+    """A DAP header with one more field, anywhere."""
+    lines = [b"Content-Length: 2", f"{draw(field_names)}: {draw(field_values)}".encode()]
+    return b"\r\n".join(draw(st.permutations(lines))) + b"\r\n\r\n{}"
+
+
+def foreign_headers() -> st.SearchStrategy[bytes]:
+    """Header blocks that are not DAP's: the connection is closed unanswered."""
+    return st.one_of(
         st.sampled_from([b"Content-Length: -1\r\n\r\n", b"Content-Length: x\r\n\r\n", b"Content-Type: a\r\n\r\n"]),
         st.sampled_from([b"Content-Length: 99999999999\r\n\r\n", b"Content-Length: 67108865\r\n\r\n"]),
-        st.sampled_from([b"\r\n\r\n", b"content-length:2\r\n\r\n{}", b"Content-Length: 2\r\nX: y\r\n\r\n[]"]),
-        st.just(b"X" * 20_000 + b"\r\n\r\n"),  # a header with no end inside the limit
-        json_values.map(lambda value: frame(json.dumps(value).encode())),
+        st.sampled_from([b"\r\n\r\n", b"Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}"]),
+        st.just(b"X" * 20_000 + b"\r\n\r\n"),  # a header with no end within the limit
+        http_requests(),
+        extra_fields(),
     )
 
 
@@ -111,6 +146,14 @@ class Prober:
     def __init__(self, client: DapClient) -> None:
         self.client = client
         self._next_probe = PROBE_SEQ
+
+    def with_token(self, message: Any) -> Any:
+        """``message`` showing the server's token if it may start something: the fuzz is about
+        what an admitted client can send (a session without the token ends at launch)."""
+        starts = isinstance(message, dict) and message.get("command") in ("initialize", "launch", "attach")
+        if starts and isinstance(message.get("arguments"), dict):
+            return {**message, "arguments": {**message["arguments"], "authToken": self.client.token}}
+        return message
 
     def send(self, data: bytes, answer_expected_for: int | None = None) -> None:
         self.client.send_raw(data)
@@ -166,6 +209,7 @@ def stopped_session(tcp_server: TcpServer, fixtures, markers) -> Iterator[Prober
 
 
 def fuzz_requests(prober: Prober, message: dict[str, Any]) -> None:
+    message = prober.with_token(message)
     prober.send(frame(json.dumps(message).encode()), answer_expected_for=answerable_seq(message))
     figures.add("DAP messages fuzzed")
 
@@ -188,8 +232,38 @@ def run(body, prober: Prober, strategy, examples: int) -> None:
 
 
 @pytest.mark.parametrize("scale", SCALES)
-def test_malformed_framing_before_initialize(fresh_session, scale) -> None:
-    run(fuzz_framing, fresh_session, raw_framings(), EXAMPLES * scale)
+def test_unreadable_bodies_before_initialize(fresh_session, scale) -> None:
+    run(fuzz_framing, fresh_session, unreadable_bodies(), EXAMPLES * scale)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_foreign_headers_close_the_connection_unanswered(tcp_server: TcpServer, scale) -> None:
+    """Each on a new connection, followed by an initialize request: not one byte comes back,
+    the server says why on stderr, and goes on serving others."""
+
+    def refused(server: TcpServer, data: bytes) -> None:
+        logged = server.stderr_text().count(NOT_DAP_LOG)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=ANSWER_TIMEOUT) as connection:
+            connection.sendall(data + INITIALIZE)
+            assert receive_all(connection) == b""
+        assert server.stderr_text().count(NOT_DAP_LOG) == logged + 1
+        figures.add("foreign header blocks refused")
+
+    run(refused, tcp_server, foreign_headers(), EXAMPLES * scale)
+    client, connection = tcp_server.connect()
+    assert client.initialize({"adapterID": "wasmtime"})["supportsLogPoints"]
+    connection.close()
+
+
+def receive_all(connection: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    try:
+        while data := connection.recv(65536):
+            received += data
+    except ConnectionResetError:  # closed with our bytes unread: nothing more was coming
+        pass
+    return received
 
 
 @pytest.mark.parametrize("scale", SCALES)

@@ -103,7 +103,7 @@ def test_precompiled_code_runs_only_when_allowed(tcp_server: TcpServer, fixtures
     compile_options = ["-D", "guest-debug=y", "-W", "epoch-interruption=y"]
     subprocess.run(["wasmtime", "compile", *compile_options, str(fixtures["traps"]), "-o", str(artifact)], check=True)
     client, connection = tcp_server.connect()
-    client.ok("initialize", {"adapterID": "wasmtime"})
+    client.initialize({"adapterID": "wasmtime"})
     already_running = tcp_server.wasmtime_children()
     refused = client.request("launch", {"program": str(artifact)})
     assert not refused["success"] and "allowPrecompiled" in refused["message"]
@@ -138,7 +138,7 @@ def bad_configurations(program: str) -> list[tuple[dict, str]]:
 
 def test_launch_paths_are_checked_and_errors_say_what_is_wrong(tcp_server: TcpServer, fixtures) -> None:
     client, connection = tcp_server.connect()
-    client.ok("initialize", {"adapterID": "wasmtime"})
+    client.initialize({"adapterID": "wasmtime"})
     already_running = tcp_server.wasmtime_children()
     for arguments, expected in bad_configurations(str(fixtures["basics"])):
         reply = client.request("launch", arguments)
