@@ -48,9 +48,9 @@ class TcpServer:
             raise AssertionError(f"unexpected banner {banner!r}: {said}")
         self.host, port = banner[len(BANNER) :].strip().rsplit(":", 1)
         self.port = int(port)
-        # The token the server printed (None with --no-token or one chosen in the environment).
-        self.token = None
-        if "--no-token" not in extra_arguments and not env.get(TOKEN_VARIABLE):
+        # The token clients show: the one printed, unless there is none or it is handed over otherwise.
+        self.token: str | None = env.get(TOKEN_VARIABLE)
+        if not ({"--no-token", "--token-file"} & set(extra_arguments) or self.token):
             self.token = self.process.stdout.readline().rsplit(" ", 1)[-1].strip()
 
     @property
