@@ -55,9 +55,10 @@ SIMPLE_ESCAPES = {
 }  # fmt: skip
 
 
-def tokenize(text: str) -> list[Token]:
-    """All tokens of ``text``, ending with an END token."""
-    return _Lexer(text).tokens()
+def tokenize(text: str, limit: int | None = None) -> list[Token]:
+    """All tokens of ``text``, ending with an END token; or, past ``limit`` tokens, the first
+    ``limit + 1`` (so that a megabyte of hostile text is refused without reading it all)."""
+    return _Lexer(text).tokens(limit)
 
 
 class _Lexer:
@@ -65,14 +66,15 @@ class _Lexer:
         self.text = text
         self.position = 0
 
-    def tokens(self) -> list[Token]:
+    def tokens(self, limit: int | None) -> list[Token]:
         result = []
-        while True:
+        while limit is None or len(result) <= limit:
             self._skip_space()
             if self.position >= len(self.text):
                 result.append(Token(TokenKind.END, "", self.position + 1))
                 return result
             result.append(self._token())
+        return result
 
     def _skip_space(self) -> None:
         while self.position < len(self.text) and self.text[self.position].isspace():

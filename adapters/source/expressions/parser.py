@@ -37,7 +37,7 @@ TypeNamePredicate = Callable[[str], bool]
 def parse(text: str, is_type_name: TypeNamePredicate | None = None) -> nodes.Expression:
     """Parse ``text``; ``is_type_name`` tells typedef and struct names apart from
     variables, so that ``(T)-1`` is a cast when T is a type."""
-    tokens = tokenize(text)
+    tokens = tokenize(text, MAX_TOKENS)
     if len(tokens) > MAX_TOKENS:
         raise ExpressionError(f"expression too long (more than {MAX_TOKENS} tokens)", tokens[MAX_TOKENS].column)
     tokens, display_format = _split_format(tokens)
