@@ -11,9 +11,9 @@ const [wasmtimeDebugger] = manifest.contributes.debuggers;
 const LANGUAGES = ['c', 'cpp', 'rust', 'zig'];
 const LAUNCH_ATTRIBUTES = [
   'program', 'args', 'env', 'cwd', 'dirs', 'preopens', 'stdin', 'wasmtimePath', 'wasmtimeArgs',
-  'stopOnEntry', 'pathMappings', 'sourceMap', 'allowPrecompiled', 'wasmFile', 'backend',
+  'stopOnEntry', 'pathMappings', 'sourceMap', 'allowPrecompiled', 'wasmFile', 'backend', 'authToken',
 ];
-const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap', 'stopOnEntry'];
+const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap', 'stopOnEntry', 'authToken'];
 
 // Schema keywords VS Code understands beyond JSON Schema (shown in hovers and completions).
 const VSCODE_KEYWORDS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'deprecationMessage'];
@@ -66,7 +66,7 @@ describe('package.json manifest', () => {
     assert.deepStrictEqual(launch.required, ['program']);
     assert.deepStrictEqual(Object.keys(attach.properties), ATTACH_ATTRIBUTES);
     assert.deepStrictEqual(attach.required, ['port']);
-    for (const shared of ['pathMappings', 'sourceMap']) {
+    for (const shared of ['pathMappings', 'sourceMap', 'authToken']) {
       assert.deepStrictEqual(launch.properties[shared], attach.properties[shared]);
     }
   });
