@@ -5,10 +5,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from adapters.wasm.debuggee import DebuggeeError
+
 
 class UserError(Exception):
     """The user asked for something that cannot be done (a bad expression, a value that does
     not fit a variable); the message says why, for the user to read."""
+
+
+# What the lower layers raise when a request cannot be done: the message is for the user.
+USER_ERRORS = (DebuggeeError, UserError)
 
 
 def code_address(module_id: int, pc: int) -> int:

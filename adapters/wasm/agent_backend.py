@@ -19,7 +19,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from adapters.wasm.agent.build import agent_path
 from adapters.wasm.agent.guest import wire
@@ -55,7 +54,11 @@ PRECOMPILED_FOR_DEBUGGING = (
 )
 
 
-def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> AgentDebuggee:
+def launch(
+    options: LaunchOptions, on_output: OutputCallback | None = None, artifact: Artifact | None = None
+) -> AgentDebuggee:
+    """Start the program under our agent, paused before its first instruction; ``artifact``
+    (the launched files, read from ``options`` when not given) names its modules."""
     """Start the program paused before its first instruction."""
     kind = check_program(options.program, options.allow_precompiled)
     wasmtime = find_wasmtime(options.wasmtime)
@@ -78,8 +81,8 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
         raise
     finally:
         listener.close()
-    artifact = Artifact(options.program, options.module_file)
-    debuggee = AgentDebuggee(process, connection, options.program, on_output, artifact)
+    artifact = artifact or Artifact(options.program, options.module_file)
+    debuggee = AgentDebuggee(process, connection, artifact, on_output)
     keep_on_one_cpu(process)  # the agent is connected: Wasmtime has compiled everything
     return debuggee
 
@@ -147,13 +150,12 @@ class AgentDebuggee(Debuggee):
         self,
         process: subprocess.Popen,
         connection: socket.socket,
-        program: Path,
+        artifact: Artifact,
         on_output: OutputCallback | None,
-        artifact: Artifact | None = None,
     ) -> None:
         self.process = process
         self._socket = connection
-        self._artifact = artifact or Artifact(program)
+        self._artifact = artifact
         self._on_output = on_output or (lambda category, text: None)
         self._send_lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
