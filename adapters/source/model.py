@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from adapters.wasm.debuggee import DebuggeeError
 
@@ -153,8 +153,3 @@ class EvaluationResult:
     named_children: int = 0
     indexed_children: int = 0
     memory_reference: str | None = None
-
-
-@dataclass
-class Warnings:
-    messages: list[str] = field(default_factory=list)

@@ -402,13 +402,6 @@ class AgentDebuggee(Debuggee):
         self._request("set_global", instance=instance_id, index=index, value=_encode_value(value))
 
     # -- ending ------------------------------------------------------------------
-    def detach(self) -> None:
-        """Let the program run on to its end without the debugger."""
-        if not self._gone:
-            with contextlib.suppress(DebuggeeError):
-                self._request("detach")
-        self._socket.close()
-
     def kill(self) -> None:
         self._gone = True
         kill_group(self.process)

@@ -501,9 +501,6 @@ class Agent:
                 # Already paused: nothing to interrupt (Wasmtime would stop the next run at once).
                 self.connection.send({"id": request["id"], "ok": True, "paused": True})
                 continue
-            if request.get("op") == "detach":
-                self.connection.send({"id": request["id"], "ok": True})
-                return
             if handler is None:
                 self.connection.send({"id": request.get("id"), "error": "unknown op " + repr(request.get("op"))})
                 continue
