@@ -13,7 +13,6 @@ import codecs
 import contextlib
 import os
 import queue
-import selectors
 import socket
 import subprocess
 import threading
@@ -35,6 +34,7 @@ from adapters.wasm.debuggee import (
     StopEvent,
     StopReason,
 )
+from adapters.wasm.host_os import quick_ack
 from adapters.wasm.process import LaunchOptions, keep_on_one_cpu, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.traps import describe_trap, is_exit_call
@@ -45,6 +45,7 @@ OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | cons
 
 CONNECT_TIMEOUT = 120.0  # the first run compiles the 18 MB agent (~8 s; much more on a loaded machine)
 REPLY_TIMEOUT = 60.0
+EXIT_CHECK_INTERVAL = 0.05  # how often Wasmtime is checked for an early exit while the agent is awaited
 _CONNECTION_LOST = object()
 # Wasmtime refuses a .cwasm whose compile settings differ from the debugger's (guest debugging
 # and epoch interruption are on under `-D debugger=`): say how to compile one that fits.
@@ -88,25 +89,22 @@ def launch(
 
 
 def _accept(listener: socket.socket, process: subprocess.Popen) -> socket.socket:
-    """Wait for the agent to connect, noticing if Wasmtime exits first."""
+    """Wait for the agent to connect, noticing if Wasmtime exits first.
+
+    Wasmtime's exit is checked between short accept timeouts rather than by selecting on its
+    stderr: Windows cannot select on a pipe. A connection is taken the moment it arrives."""
     deadline = time.monotonic() + CONNECT_TIMEOUT
-    with selectors.DefaultSelector() as selector:
-        selector.register(listener, selectors.EVENT_READ)
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            for key, _ in selector.select(timeout=deadline - time.monotonic()):
-                if key.fileobj is listener:
-                    connection, _ = listener.accept()
-                    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    return connection
-                # Wasmtime wrote to stderr before the agent connected: a fatal error, or a warning.
-                try:
-                    process.wait(timeout=2.0)
-                except subprocess.TimeoutExpired:
-                    selector.unregister(process.stderr)  # a warning; the pump delivers it later
-                    continue
+    listener.settimeout(EXIT_CHECK_INTERVAL)
+    while time.monotonic() < deadline:
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            if process.poll() is not None:
                 message = process.stderr.read().decode(errors="replace").strip()
-                raise DebuggeeError(f"Wasmtime exited before the debugger attached: {message}")
+                raise DebuggeeError(f"Wasmtime exited before the debugger attached: {message}") from None
+            continue
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection
     raise DebuggeeError(f"the debugger agent did not connect within {CONNECT_TIMEOUT:.0f} s")
 
 
@@ -190,7 +188,7 @@ class AgentDebuggee(Debuggee):
                 # The agent cannot set TCP_NODELAY (wasi:sockets has no such option), so its
                 # second small write (a stop event right after the resume reply) waits for
                 # our ACK; Linux delays that ACK ~40 ms unless quick-ack is re-armed each time.
-                self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                quick_ack(self._socket)
                 buffer.feed(chunk)
                 while (message := buffer.next_message()) is not None:
                     self._route(*message)
