@@ -2,7 +2,7 @@
 
 The adapter listens on 127.0.0.1, starts Wasmtime with the agent component (which
 connects back) and then speaks the agent's framed request/reply protocol
-(``adapters/wasm/agent/guest/wire.py``). A reader thread routes replies to
+(declared in ``adapters/wasm/agent/guest/protocol.py``). A reader thread routes replies to
 waiting requests and stop events to ``wait``; two more threads pump the
 program's stdout and stderr to the ``on_output`` callback as they come.
 """
@@ -19,8 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from adapters.wasm.agent.build import agent_path
-from adapters.wasm.agent.guest import wire
+from adapters.wasm.agent.build import agent_path, cache_dir
+from adapters.wasm.agent.guest import protocol, wire
 from adapters.wasm.binary import WasmModule, parse_module
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
@@ -68,7 +68,7 @@ def launch(
     port = listener.getsockname()[1]
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
     if kind == "module":
-        command += ["-D", f"arg={wire.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
+        command += ["-D", f"arg={protocol.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
     process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
     try:
         connection = _accept(listener, process)
@@ -172,10 +172,21 @@ class AgentDebuggee(Debuggee):
         ]
         for thread in self._threads:
             thread.start()
-        hello = self._stops.get(timeout=REPLY_TIMEOUT)
-        if hello is _CONNECTION_LOST or hello.get("event") != "hello":
+        self._check_hello(self._stops.get(timeout=REPLY_TIMEOUT))
+
+    def _check_hello(self, hello: object) -> None:
+        """The agent's first message says which protocol it speaks: ours, or it is not used."""
+        if not isinstance(hello, dict) or hello.get("event") != protocol.HELLO.name:
             self.kill()
             raise DebuggeeGone("the debugger agent did not greet")
+        version = hello.get("version")
+        if version != protocol.PROTOCOL_VERSION:
+            self.kill()
+            raise DebuggeeError(
+                f"the debugger agent speaks protocol version {version}, this adapter version "
+                f"{protocol.PROTOCOL_VERSION}: the agent was built from other sources than this adapter's. "
+                f"Delete the cached agents (agent-*.wasm in {cache_dir()}) to have it rebuilt"
+            )
 
     # -- plumbing ---------------------------------------------------------------
     def _read_replies(self) -> None:
@@ -204,7 +215,7 @@ class AgentDebuggee(Debuggee):
             pending = self._pending[message["id"]]
             pending.reply = (message, blob)
             pending.done.set()
-        elif message.get("event") == "condition_error":
+        elif message.get("event") == protocol.CONDITION_ERROR.name:
             self._condition_errors.extend((e["id"], e["message"]) for e in message["errors"])
         else:
             self._stops.put(message)
@@ -219,7 +230,8 @@ class AgentDebuggee(Debuggee):
                 self._on_output("console" if wasmtime_report else category, text)
         stream.close()
 
-    def _request(self, op: str, blob: bytes = b"", **fields) -> tuple[dict, bytes]:
+    def _request(self, operation: protocol.Operation, blob: bytes = b"", **arguments) -> tuple[dict, bytes]:
+        op = operation.name
         if self._gone:
             raise DebuggeeGone("the program is no longer running")
         with self._send_lock:
@@ -227,7 +239,7 @@ class AgentDebuggee(Debuggee):
             request_id = self._next_id
             pending = self._pending[request_id] = _Pending()
             try:
-                self._socket.sendall(wire.encode({"id": request_id, "op": op, **fields}, blob))
+                self._socket.sendall(wire.encode(operation.request(request_id, arguments), blob))
             except OSError as error:
                 del self._pending[request_id]
                 raise DebuggeeGone(f"lost the connection to the debugger agent: {error}") from error
@@ -241,11 +253,14 @@ class AgentDebuggee(Debuggee):
         reply, data = pending.reply
         if "error" in reply:
             raise DebuggeeError(f"{op}: {reply['error']}")
-        return reply, data
+        try:
+            return operation.results.check(reply, "results"), data
+        except protocol.ProtocolError as error:
+            raise DebuggeeError(f"the debugger agent answered out of protocol: {error}") from error
 
     # -- modules and instances ----------------------------------------------------
     def modules(self) -> list[Module]:
-        reply, _ = self._request("modules")
+        reply, _ = self._request(protocol.MODULES)
         for module_id in reply["modules"]:
             if module_id not in self._modules:
                 self._modules[module_id] = Module(module_id, "", lambda m=module_id: self._fetch_bytecode(m))
@@ -261,7 +276,7 @@ class AgentDebuggee(Debuggee):
         return self._modules
 
     def _fetch_bytecode(self, module_id: int) -> bytes:
-        reply, data = self._request("bytecode", module=module_id)
+        reply, data = self._request(protocol.BYTECODE, module=module_id)
         if not reply["available"]:
             raise DebuggeeError(f"Wasmtime did not keep the bytecode of module {module_id}")
         return data
@@ -275,7 +290,7 @@ class AgentDebuggee(Debuggee):
 
     def instance_of(self, module_id: int) -> int:
         if module_id not in self._instances:
-            reply, _ = self._request("instances")
+            reply, _ = self._request(protocol.INSTANCES)
             for instance in reply["instances"]:
                 self._instances.setdefault(instance["module"], instance["id"])
         if module_id not in self._instances:
@@ -287,17 +302,17 @@ class AgentDebuggee(Debuggee):
         self.set_breakpoints([breakpoint])
 
     def set_breakpoints(self, breakpoints: Sequence[Breakpoint]) -> None:
-        self._request("set_breakpoints", breakpoints=[_breakpoint_spec(b) for b in breakpoints])
+        self._request(protocol.SET_BREAKPOINTS, breakpoints=[_breakpoint_spec(b) for b in breakpoints])
 
     def remove_breakpoint(self, breakpoint_id: int) -> None:
         self.remove_breakpoints([breakpoint_id])
 
     def remove_breakpoints(self, breakpoint_ids: Sequence[int]) -> None:
-        self._request("remove_breakpoints", ids=list(breakpoint_ids))
+        self._request(protocol.REMOVE_BREAKPOINTS, ids=list(breakpoint_ids))
 
     # -- running -------------------------------------------------------------------
     def resume(self, *, step: bool = False) -> None:
-        self._request("resume", step=step)
+        self._request(protocol.RESUME, step=step)
 
     def wait(self, timeout: float | None = None) -> StopEvent | None:
         while True:
@@ -313,13 +328,17 @@ class AgentDebuggee(Debuggee):
             self.resume()  # the program called proc_exit: let it finish
 
     def _translate(self, message: dict) -> StopEvent | None:
+        try:
+            message = protocol.STOPPED.check(message, "fields")
+        except protocol.ProtocolError as error:
+            raise DebuggeeError(f"the debugger agent reported out of protocol: {error}") from error
         reason = message["reason"]
         if reason == "complete":
             self._socket.shutdown(socket.SHUT_WR)  # the agent returns; Wasmtime exits
             return self._exited()
         errors, self._condition_errors = tuple(self._condition_errors), []
         if reason == "breakpoint":
-            return StopEvent(StopReason.BREAKPOINT, tuple(message.get("breakpoints", ())), condition_errors=errors)
+            return StopEvent(StopReason.BREAKPOINT, tuple(message["breakpoints"]), condition_errors=errors)
         if reason == "step":
             return StopEvent(StopReason.STEP)
         if reason == "interrupted":
@@ -356,11 +375,11 @@ class AgentDebuggee(Debuggee):
         return StopEvent(StopReason.EXITED, exit_code=code)
 
     def interrupt(self) -> None:
-        self._request("interrupt")
+        self._request(protocol.INTERRUPT)
 
     # -- state -------------------------------------------------------------------
     def frames(self) -> list[Frame]:
-        reply, _ = self._request("frames")
+        reply, _ = self._request(protocol.FRAMES)
         frames = []
         for raw in reply["frames"]:
             if raw.get("host"):
@@ -380,24 +399,26 @@ class AgentDebuggee(Debuggee):
         return frames
 
     def memory_size(self, instance_id: int, memory: int = 0) -> int:
-        reply, _ = self._request("memory_size", instance=instance_id, memory=memory)
+        reply, _ = self._request(protocol.MEMORY_SIZE, instance=instance_id, memory=memory)
         return reply["size"]
 
     def read_memory(self, instance_id: int, address: int, length: int, memory: int = 0) -> bytes:
         if address < 0 or length < 0:
             raise DebuggeeError(f"cannot read {length} bytes at {address:#x}")
-        _, data = self._request("read_memory", instance=instance_id, memory=memory, address=address, length=length)
+        _, data = self._request(
+            protocol.READ_MEMORY, instance=instance_id, memory=memory, address=address, length=length
+        )
         return data
 
     def write_memory(self, instance_id: int, address: int, data: bytes, memory: int = 0) -> None:
-        self._request("write_memory", data, instance=instance_id, memory=memory, address=address)
+        self._request(protocol.WRITE_MEMORY, data, instance=instance_id, memory=memory, address=address)
 
     def get_global(self, instance_id: int, index: int) -> WasmValue:
-        reply, _ = self._request("get_global", instance=instance_id, index=index)
+        reply, _ = self._request(protocol.GET_GLOBAL, instance=instance_id, index=index)
         return _decode_value(reply["value"])
 
     def set_global(self, instance_id: int, index: int, value: WasmValue) -> None:
-        self._request("set_global", instance=instance_id, index=index, value=_encode_value(value))
+        self._request(protocol.SET_GLOBAL, instance=instance_id, index=index, value=_encode_value(value))
 
     # -- ending ------------------------------------------------------------------
     def kill(self) -> None:
