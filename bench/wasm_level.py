@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from adapters.source.debugger import SourceDebugger
+from adapters.source import launching
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.source.symbol_cache import SymbolCache
 from adapters.wasm.agent_backend import launch
@@ -25,7 +25,7 @@ FRAME_READS = 50
 
 def agent_requests(program: Program, marker: str) -> Measurements:
     """Round trips of the cheapest request, and ``frames()``, at a breakpoint deep in recursion."""
-    debugger = SourceDebugger.launch(LaunchOptions(program=program.wasm))
+    debugger = launching.launch(LaunchOptions(program=program.wasm))
     try:
         debugger.set_source_breakpoints(str(program.source), [BreakpointSpec(line=program.line(marker))])
         debugger.start(stop_on_entry=False)

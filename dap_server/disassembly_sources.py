@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from adapters.source.model import SourceFrame
-from adapters.wasm.disassembly import DisassembledRow, function_listing
 from dap_server.protocol.types import Source
 
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
+    from adapters.source.symbols import FunctionListing
 
 HEADER_LINES = 1  # the comment line above the listing
 
@@ -39,13 +39,12 @@ class DisassemblySources:
         listing = _listing(debugger, frame.module_id, pc)
         if listing is None:
             return None
-        body_offset, name, rows = listing
-        function = _Function(frame.module_id, body_offset)
+        function = _Function(frame.module_id, listing.body_offset)
         reference = self._references.setdefault(function, len(self._references) + 1)
         self._functions[reference] = function
-        line = HEADER_LINES + max(bisect_right([row.address for row in rows], pc), 1)
+        line = HEADER_LINES + max(bisect_right([row.address for row in listing.rows], pc), 1)
         source = Source(
-            name=f"{name} (disassembly)",
+            name=f"{listing.name} (disassembly)",
             source_reference=reference,
             presentation_hint="deemphasize",
         )
@@ -59,17 +58,11 @@ class DisassemblySources:
         listing = _listing(debugger, function.module_id, function.body_offset)
         if listing is None:
             return None
-        _, name, rows = listing
-        header = f"; {name}: no source line information, Wasm disassembly\n"
+        header = f"; {listing.name}: no source line information, Wasm disassembly\n"
+        rows = listing.rows
         return header + "".join(f"0x{row.address:08x}  {row.instruction_bytes:<24} {row.text}\n" for row in rows)
 
 
-def _listing(debugger: SourceDebugger, module_id: int, pc: int) -> tuple[int, str, list[DisassembledRow]] | None:
-    """(body offset, function name, rows) of the function holding ``pc``."""
+def _listing(debugger: SourceDebugger, module_id: int, pc: int) -> FunctionListing | None:
     symbols = debugger.symbols.get(module_id)
-    module = symbols.module if symbols else None
-    body = module.function_at(pc) if module else None
-    if module is None or body is None:
-        return None
-    name = module.function_name(body.index) or f"function {body.index}"
-    return body.offset, name, function_listing(module, body)
+    return symbols.function_listing(pc) if symbols else None

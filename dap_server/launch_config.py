@@ -8,9 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from adapters.wasm.debuggee import DebuggeeError
-from adapters.wasm.process import LaunchOptions
-from adapters.wasm.program import check_program
+from adapters.source.launching import DebuggeeError, LaunchOptions, check_program
 from dap_server.protocol.base import ClientInput
 
 

@@ -22,8 +22,7 @@ import anyio.lowlevel
 from anyio.abc import ByteReceiveStream, ByteSendStream
 from pydantic import ValidationError
 
-from adapters.source.model import ModuleInfo, Stop, StopKind, UserError
-from adapters.wasm.debuggee import DebuggeeError
+from adapters.source.model import USER_ERRORS, ModuleInfo, Stop, StopKind
 from dap_server import convert
 from dap_server.access import Gate
 from dap_server.client_breakpoints import ClientBreakpoints
@@ -55,8 +54,6 @@ if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
 
 
-# What the lower layers raise when a request cannot be done: the message is for the user.
-USER_ERRORS = (DebuggeeError, UserError)
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
 STOP_REASONS = {

@@ -111,13 +111,6 @@ class BreakpointTable:
                 self._debuggee.remove_breakpoint(engine_id)
         del self.user[breakpoint.id]
 
-    def unresolved(self) -> list[UserBreakpoint]:
-        return [b for b in self.user.values() if not b.engine_ids]
-
-    def retry(self, breakpoint: UserBreakpoint, resolve: Resolver, compile_condition: ConditionCompiler) -> None:
-        """Resolve again (e.g. after a module loaded)."""
-        self._install(breakpoint, resolve, compile_condition)
-
     def owners(self, engine_ids: Iterable[int]) -> list[UserBreakpoint]:
         seen: dict[int, UserBreakpoint] = {}
         for engine_id in engine_ids:
@@ -149,9 +142,6 @@ class TemporaryBreakpoints:
                 new.append(Breakpoint(self._active[target], *target))
         if new:
             self._debuggee.set_breakpoints(new)
-
-    def owns(self, engine_id: int) -> bool:
-        return engine_id >= self.FIRST_ID
 
     def clear(self) -> None:
         if self._active:

@@ -42,8 +42,6 @@ from adapters.source.model import (
 )
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
-from adapters.wasm import gdbremote
-from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
     Debuggee,
@@ -54,7 +52,6 @@ from adapters.wasm.debuggee import (
     StopReason,
 )
 from adapters.wasm.disassembly import disassemble
-from adapters.wasm.process import LaunchOptions
 
 OutputCallback = Callable[[str, str], None]
 ModuleCallback = Callable[[ModuleInfo], None]
@@ -139,35 +136,6 @@ class SourceDebugger:
         self._load_modules()
 
     # -- construction ----------------------------------------------------------------
-    @classmethod
-    def launch(
-        cls,
-        options: LaunchOptions,
-        *,
-        path_mappings: Sequence[tuple[str, str]] = (),
-        backend: str = "agent",
-        on_output: OutputCallback | None = None,
-        on_module: ModuleCallback | None = None,
-    ) -> SourceDebugger:
-        debuggee = launch_debuggee(options, backend, on_output)
-        artifact = Artifact(options.program, options.module_file)
-        return cls.adopt(
-            debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module, artifact=artifact
-        )
-
-    @classmethod
-    def attach(
-        cls,
-        host: str,
-        port: int,
-        *,
-        path_mappings: Sequence[tuple[str, str]] = (),
-        on_output: OutputCallback | None = None,
-        on_module: ModuleCallback | None = None,
-    ) -> SourceDebugger:
-        debuggee = gdbremote.attach(host, port, on_output)
-        return cls.adopt(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
-
     @classmethod
     def adopt(cls, debuggee: Debuggee, **options) -> SourceDebugger:
         """The source-level debugger of a started ``debuggee``, which is closed if that fails."""

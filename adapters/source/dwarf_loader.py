@@ -32,10 +32,6 @@ _SECTIONS = {
 }
 
 
-def has_dwarf(module: WasmModule) -> bool:
-    return module.custom_section(".debug_info") is not None
-
-
 def load_dwarf(module: WasmModule) -> DWARFInfo | None:
     """The module's DWARF, or None if it has no ``.debug_info``.
 

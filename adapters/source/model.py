@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from adapters.wasm.debuggee import DebuggeeError
 
 
 class UserError(Exception):
     """The user asked for something that cannot be done (a bad expression, a value that does
     not fit a variable); the message says why, for the user to read."""
+
+
+# What the lower layers raise when a request cannot be done: the message is for the user.
+USER_ERRORS = (DebuggeeError, UserError)
 
 
 def code_address(module_id: int, pc: int) -> int:
@@ -147,8 +153,3 @@ class EvaluationResult:
     named_children: int = 0
     indexed_children: int = 0
     memory_reference: str | None = None
-
-
-@dataclass
-class Warnings:
-    messages: list[str] = field(default_factory=list)

@@ -32,6 +32,7 @@ from adapters.source.model import SourceLocation
 from adapters.source.paths import PathMapper, match_path
 from adapters.source.symbol_cache import StatementsEntry, SymbolCache, module_key
 from adapters.wasm.binary import SECTION_CODE, WasmFormatError, WasmModule, parse_module
+from adapters.wasm.disassembly import DisassembledRow, function_listing
 
 STATUS_DWARF = "DWARF"
 STATUS_NAMES_ONLY = "names only"
@@ -68,6 +69,15 @@ class InlineFrame:
     location: SourceLocation | None
     die: DIE | None
     inlined: bool
+
+
+@dataclass(frozen=True)
+class FunctionListing:
+    """A function's disassembly, shown as the source of code without line information."""
+
+    body_offset: int  # the function body's file offset: it names the function in its module
+    name: str
+    rows: list[DisassembledRow]
 
 
 @dataclass(frozen=True)
@@ -331,6 +341,14 @@ class ModuleSymbols:
         """The function containing module PC ``pc``: from DWARF, else the name section."""
         record = self._function_index().at(pc - self._code_offset)
         return self._info(record) if record is not None else self._wasm_function(pc)
+
+    def function_listing(self, pc: int) -> FunctionListing | None:
+        """The disassembly of the function holding module PC ``pc``."""
+        body = self.module.function_at(pc) if self.module else None
+        if self.module is None or body is None:
+            return None
+        name = self.module.function_name(body.index) or f"function {body.index}"
+        return FunctionListing(body.offset, name, function_listing(self.module, body))
 
     def functions_named(self, name: str) -> list[FunctionInfo]:
         """Functions matching a plain (``area``), qualified (``geometry::Rectangle::area``)

@@ -19,7 +19,7 @@ from adapters.wasm.leb128 import decode_unsigned
 POINTER_SIZE = 4  # wasm32
 
 # DW_ATE_* encodings
-ATE_ADDRESS, ATE_BOOLEAN, ATE_FLOAT = 0x1, 0x2, 0x4
+ATE_BOOLEAN, ATE_FLOAT = 0x2, 0x4
 ATE_SIGNED, ATE_SIGNED_CHAR, ATE_UNSIGNED, ATE_UNSIGNED_CHAR = 0x5, 0x6, 0x7, 0x8
 ATE_UTF = 0x10
 

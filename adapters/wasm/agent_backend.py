@@ -2,7 +2,7 @@
 
 The adapter listens on 127.0.0.1, starts Wasmtime with the agent component (which
 connects back) and then speaks the agent's framed request/reply protocol
-(``adapters/wasm/agent/guest/wire.py``). A reader thread routes replies to
+(declared in ``adapters/wasm/agent/guest/protocol.py``). A reader thread routes replies to
 waiting requests and stop events to ``wait``; two more threads pump the
 program's stdout and stderr to the ``on_output`` callback as they come.
 """
@@ -13,16 +13,14 @@ import codecs
 import contextlib
 import os
 import queue
-import selectors
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-from adapters.wasm.agent.build import agent_path
-from adapters.wasm.agent.guest import wire
+from adapters.wasm.agent.build import agent_path, cache_dir
+from adapters.wasm.agent.guest import protocol, wire
 from adapters.wasm.binary import WasmModule, parse_module
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
@@ -36,6 +34,7 @@ from adapters.wasm.debuggee import (
     StopEvent,
     StopReason,
 )
+from adapters.wasm.host_os import quick_ack
 from adapters.wasm.process import LaunchOptions, keep_on_one_cpu, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.traps import describe_trap, is_exit_call
@@ -46,6 +45,7 @@ OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | cons
 
 CONNECT_TIMEOUT = 120.0  # the first run compiles the 18 MB agent (~8 s; much more on a loaded machine)
 REPLY_TIMEOUT = 60.0
+EXIT_CHECK_INTERVAL = 0.05  # how often Wasmtime is checked for an early exit while the agent is awaited
 _CONNECTION_LOST = object()
 # Wasmtime refuses a .cwasm whose compile settings differ from the debugger's (guest debugging
 # and epoch interruption are on under `-D debugger=`): say how to compile one that fits.
@@ -55,7 +55,11 @@ PRECOMPILED_FOR_DEBUGGING = (
 )
 
 
-def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> AgentDebuggee:
+def launch(
+    options: LaunchOptions, on_output: OutputCallback | None = None, artifact: Artifact | None = None
+) -> AgentDebuggee:
+    """Start the program under our agent, paused before its first instruction; ``artifact``
+    (the launched files, read from ``options`` when not given) names its modules."""
     """Start the program paused before its first instruction."""
     kind = check_program(options.program, options.allow_precompiled)
     wasmtime = find_wasmtime(options.wasmtime)
@@ -64,7 +68,7 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
     port = listener.getsockname()[1]
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
     if kind == "module":
-        command += ["-D", f"arg={wire.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
+        command += ["-D", f"arg={protocol.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
     process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
     try:
         connection = _accept(listener, process)
@@ -78,32 +82,29 @@ def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> A
         raise
     finally:
         listener.close()
-    artifact = Artifact(options.program, options.module_file)
-    debuggee = AgentDebuggee(process, connection, options.program, on_output, artifact)
+    artifact = artifact or Artifact(options.program, options.module_file)
+    debuggee = AgentDebuggee(process, connection, artifact, on_output)
     keep_on_one_cpu(process)  # the agent is connected: Wasmtime has compiled everything
     return debuggee
 
 
 def _accept(listener: socket.socket, process: subprocess.Popen) -> socket.socket:
-    """Wait for the agent to connect, noticing if Wasmtime exits first."""
+    """Wait for the agent to connect, noticing if Wasmtime exits first.
+
+    Wasmtime's exit is checked between short accept timeouts rather than by selecting on its
+    stderr: Windows cannot select on a pipe. A connection is taken the moment it arrives."""
     deadline = time.monotonic() + CONNECT_TIMEOUT
-    with selectors.DefaultSelector() as selector:
-        selector.register(listener, selectors.EVENT_READ)
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while time.monotonic() < deadline:
-            for key, _ in selector.select(timeout=deadline - time.monotonic()):
-                if key.fileobj is listener:
-                    connection, _ = listener.accept()
-                    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    return connection
-                # Wasmtime wrote to stderr before the agent connected: a fatal error, or a warning.
-                try:
-                    process.wait(timeout=2.0)
-                except subprocess.TimeoutExpired:
-                    selector.unregister(process.stderr)  # a warning; the pump delivers it later
-                    continue
+    listener.settimeout(EXIT_CHECK_INTERVAL)
+    while time.monotonic() < deadline:
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            if process.poll() is not None:
                 message = process.stderr.read().decode(errors="replace").strip()
-                raise DebuggeeError(f"Wasmtime exited before the debugger attached: {message}")
+                raise DebuggeeError(f"Wasmtime exited before the debugger attached: {message}") from None
+            continue
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection
     raise DebuggeeError(f"the debugger agent did not connect within {CONNECT_TIMEOUT:.0f} s")
 
 
@@ -147,13 +148,12 @@ class AgentDebuggee(Debuggee):
         self,
         process: subprocess.Popen,
         connection: socket.socket,
-        program: Path,
+        artifact: Artifact,
         on_output: OutputCallback | None,
-        artifact: Artifact | None = None,
     ) -> None:
         self.process = process
         self._socket = connection
-        self._artifact = artifact or Artifact(program)
+        self._artifact = artifact
         self._on_output = on_output or (lambda category, text: None)
         self._send_lock = threading.Lock()
         self._pending: dict[int, _Pending] = {}
@@ -172,10 +172,21 @@ class AgentDebuggee(Debuggee):
         ]
         for thread in self._threads:
             thread.start()
-        hello = self._stops.get(timeout=REPLY_TIMEOUT)
-        if hello is _CONNECTION_LOST or hello.get("event") != "hello":
+        self._check_hello(self._stops.get(timeout=REPLY_TIMEOUT))
+
+    def _check_hello(self, hello: object) -> None:
+        """The agent's first message says which protocol it speaks: ours, or it is not used."""
+        if not isinstance(hello, dict) or hello.get("event") != protocol.HELLO.name:
             self.kill()
             raise DebuggeeGone("the debugger agent did not greet")
+        version = hello.get("version")
+        if version != protocol.PROTOCOL_VERSION:
+            self.kill()
+            raise DebuggeeError(
+                f"the debugger agent speaks protocol version {version}, this adapter version "
+                f"{protocol.PROTOCOL_VERSION}: the agent was built from other sources than this adapter's. "
+                f"Delete the cached agents (agent-*.wasm in {cache_dir()}) to have it rebuilt"
+            )
 
     # -- plumbing ---------------------------------------------------------------
     def _read_replies(self) -> None:
@@ -188,7 +199,7 @@ class AgentDebuggee(Debuggee):
                 # The agent cannot set TCP_NODELAY (wasi:sockets has no such option), so its
                 # second small write (a stop event right after the resume reply) waits for
                 # our ACK; Linux delays that ACK ~40 ms unless quick-ack is re-armed each time.
-                self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+                quick_ack(self._socket)
                 buffer.feed(chunk)
                 while (message := buffer.next_message()) is not None:
                     self._route(*message)
@@ -204,7 +215,7 @@ class AgentDebuggee(Debuggee):
             pending = self._pending[message["id"]]
             pending.reply = (message, blob)
             pending.done.set()
-        elif message.get("event") == "condition_error":
+        elif message.get("event") == protocol.CONDITION_ERROR.name:
             self._condition_errors.extend((e["id"], e["message"]) for e in message["errors"])
         else:
             self._stops.put(message)
@@ -219,7 +230,8 @@ class AgentDebuggee(Debuggee):
                 self._on_output("console" if wasmtime_report else category, text)
         stream.close()
 
-    def _request(self, op: str, blob: bytes = b"", **fields) -> tuple[dict, bytes]:
+    def _request(self, operation: protocol.Operation, blob: bytes = b"", **arguments) -> tuple[dict, bytes]:
+        op = operation.name
         if self._gone:
             raise DebuggeeGone("the program is no longer running")
         with self._send_lock:
@@ -227,7 +239,7 @@ class AgentDebuggee(Debuggee):
             request_id = self._next_id
             pending = self._pending[request_id] = _Pending()
             try:
-                self._socket.sendall(wire.encode({"id": request_id, "op": op, **fields}, blob))
+                self._socket.sendall(wire.encode(operation.request(request_id, arguments), blob))
             except OSError as error:
                 del self._pending[request_id]
                 raise DebuggeeGone(f"lost the connection to the debugger agent: {error}") from error
@@ -241,11 +253,14 @@ class AgentDebuggee(Debuggee):
         reply, data = pending.reply
         if "error" in reply:
             raise DebuggeeError(f"{op}: {reply['error']}")
-        return reply, data
+        try:
+            return operation.results.check(reply, "results"), data
+        except protocol.ProtocolError as error:
+            raise DebuggeeError(f"the debugger agent answered out of protocol: {error}") from error
 
     # -- modules and instances ----------------------------------------------------
     def modules(self) -> list[Module]:
-        reply, _ = self._request("modules")
+        reply, _ = self._request(protocol.MODULES)
         for module_id in reply["modules"]:
             if module_id not in self._modules:
                 self._modules[module_id] = Module(module_id, "", lambda m=module_id: self._fetch_bytecode(m))
@@ -261,7 +276,7 @@ class AgentDebuggee(Debuggee):
         return self._modules
 
     def _fetch_bytecode(self, module_id: int) -> bytes:
-        reply, data = self._request("bytecode", module=module_id)
+        reply, data = self._request(protocol.BYTECODE, module=module_id)
         if not reply["available"]:
             raise DebuggeeError(f"Wasmtime did not keep the bytecode of module {module_id}")
         return data
@@ -275,7 +290,7 @@ class AgentDebuggee(Debuggee):
 
     def instance_of(self, module_id: int) -> int:
         if module_id not in self._instances:
-            reply, _ = self._request("instances")
+            reply, _ = self._request(protocol.INSTANCES)
             for instance in reply["instances"]:
                 self._instances.setdefault(instance["module"], instance["id"])
         if module_id not in self._instances:
@@ -287,17 +302,17 @@ class AgentDebuggee(Debuggee):
         self.set_breakpoints([breakpoint])
 
     def set_breakpoints(self, breakpoints: Sequence[Breakpoint]) -> None:
-        self._request("set_breakpoints", breakpoints=[_breakpoint_spec(b) for b in breakpoints])
+        self._request(protocol.SET_BREAKPOINTS, breakpoints=[_breakpoint_spec(b) for b in breakpoints])
 
     def remove_breakpoint(self, breakpoint_id: int) -> None:
         self.remove_breakpoints([breakpoint_id])
 
     def remove_breakpoints(self, breakpoint_ids: Sequence[int]) -> None:
-        self._request("remove_breakpoints", ids=list(breakpoint_ids))
+        self._request(protocol.REMOVE_BREAKPOINTS, ids=list(breakpoint_ids))
 
     # -- running -------------------------------------------------------------------
     def resume(self, *, step: bool = False) -> None:
-        self._request("resume", step=step)
+        self._request(protocol.RESUME, step=step)
 
     def wait(self, timeout: float | None = None) -> StopEvent | None:
         while True:
@@ -313,13 +328,17 @@ class AgentDebuggee(Debuggee):
             self.resume()  # the program called proc_exit: let it finish
 
     def _translate(self, message: dict) -> StopEvent | None:
+        try:
+            message = protocol.STOPPED.check(message, "fields")
+        except protocol.ProtocolError as error:
+            raise DebuggeeError(f"the debugger agent reported out of protocol: {error}") from error
         reason = message["reason"]
         if reason == "complete":
             self._socket.shutdown(socket.SHUT_WR)  # the agent returns; Wasmtime exits
             return self._exited()
         errors, self._condition_errors = tuple(self._condition_errors), []
         if reason == "breakpoint":
-            return StopEvent(StopReason.BREAKPOINT, tuple(message.get("breakpoints", ())), condition_errors=errors)
+            return StopEvent(StopReason.BREAKPOINT, tuple(message["breakpoints"]), condition_errors=errors)
         if reason == "step":
             return StopEvent(StopReason.STEP)
         if reason == "interrupted":
@@ -356,11 +375,11 @@ class AgentDebuggee(Debuggee):
         return StopEvent(StopReason.EXITED, exit_code=code)
 
     def interrupt(self) -> None:
-        self._request("interrupt")
+        self._request(protocol.INTERRUPT)
 
     # -- state -------------------------------------------------------------------
     def frames(self) -> list[Frame]:
-        reply, _ = self._request("frames")
+        reply, _ = self._request(protocol.FRAMES)
         frames = []
         for raw in reply["frames"]:
             if raw.get("host"):
@@ -380,33 +399,28 @@ class AgentDebuggee(Debuggee):
         return frames
 
     def memory_size(self, instance_id: int, memory: int = 0) -> int:
-        reply, _ = self._request("memory_size", instance=instance_id, memory=memory)
+        reply, _ = self._request(protocol.MEMORY_SIZE, instance=instance_id, memory=memory)
         return reply["size"]
 
     def read_memory(self, instance_id: int, address: int, length: int, memory: int = 0) -> bytes:
         if address < 0 or length < 0:
             raise DebuggeeError(f"cannot read {length} bytes at {address:#x}")
-        _, data = self._request("read_memory", instance=instance_id, memory=memory, address=address, length=length)
+        _, data = self._request(
+            protocol.READ_MEMORY, instance=instance_id, memory=memory, address=address, length=length
+        )
         return data
 
     def write_memory(self, instance_id: int, address: int, data: bytes, memory: int = 0) -> None:
-        self._request("write_memory", data, instance=instance_id, memory=memory, address=address)
+        self._request(protocol.WRITE_MEMORY, data, instance=instance_id, memory=memory, address=address)
 
     def get_global(self, instance_id: int, index: int) -> WasmValue:
-        reply, _ = self._request("get_global", instance=instance_id, index=index)
+        reply, _ = self._request(protocol.GET_GLOBAL, instance=instance_id, index=index)
         return _decode_value(reply["value"])
 
     def set_global(self, instance_id: int, index: int, value: WasmValue) -> None:
-        self._request("set_global", instance=instance_id, index=index, value=_encode_value(value))
+        self._request(protocol.SET_GLOBAL, instance=instance_id, index=index, value=_encode_value(value))
 
     # -- ending ------------------------------------------------------------------
-    def detach(self) -> None:
-        """Let the program run on to its end without the debugger."""
-        if not self._gone:
-            with contextlib.suppress(DebuggeeError):
-                self._request("detach")
-        self._socket.close()
-
     def kill(self) -> None:
         self._gone = True
         kill_group(self.process)

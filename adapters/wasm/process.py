@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
-import queue
-import signal
 import subprocess
-import threading
+import sys
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from adapters.wasm import host_os
 
 
 @dataclass
@@ -30,52 +29,7 @@ class LaunchOptions:
     module_file: Path | None = None
 
 
-_PRCTL = ctypes.CDLL(None, use_errno=True).prctl  # resolved here: the forked child must not dlopen
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGKILL if the adapter dies, so Wasmtime is never orphaned."""
-    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class _Spawner:
-    """Starts every Wasmtime from one thread that lives as long as the adapter.
-
-    PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the
-    process; the DAP server launches from worker threads that anyio retires after
-    10 s idle, which would kill the program mid-session.
-    """
-
-    def __init__(self) -> None:
-        self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def popen(self, command: list[str], **options) -> subprocess.Popen:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="wasmtime-spawner", daemon=True)
-                self._thread.start()
-        done: queue.SimpleQueue = queue.SimpleQueue()
-        self._requests.put((command, options, done))
-        outcome = done.get()
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    def _serve(self) -> None:
-        while True:
-            command, options, done = self._requests.get()
-            try:
-                # preexec_fn only calls prctl, resolved before the fork, so threads are no hazard.
-                child = subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent, **options)  # noqa: PLW1509
-                done.put(child)
-            except BaseException as error:  # noqa: BLE001 - handed to the caller, raised there
-                done.put(error)
-
-
-_spawner = _Spawner()
+_starter = host_os.starter_for(sys.platform)
 
 
 def run_arguments(options: LaunchOptions, precompiled: bool) -> list[str]:
@@ -102,9 +56,9 @@ _WASMTIME_ENVIRONMENT = {
 
 def spawn(command: list[str], options: LaunchOptions) -> subprocess.Popen:
     """Start Wasmtime: stdin from ``options.stdin``, stdout and stderr piped to us, in its own
-    process group, and killed if the adapter dies."""
+    process group (a job object on Windows), and killed if the adapter dies."""
     with open(options.stdin, "rb") if options.stdin else nullcontext(subprocess.DEVNULL) as stdin:
-        return _spawner.popen(
+        return _starter.popen(
             command,
             stdin=stdin,
             stdout=subprocess.PIPE,
@@ -115,46 +69,18 @@ def spawn(command: list[str], options: LaunchOptions) -> subprocess.Popen:
 
 
 def kill_group(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    """End Wasmtime and anything it started, and reap it."""
+    _starter.kill(process)
 
 
 def keep_on_one_cpu(process: subprocess.Popen) -> int | None:
-    """Restrict every thread of a running Wasmtime to one CPU; return that CPU, or None.
+    """Restrict every thread of a running Wasmtime to one CPU, where the OS allows it; return that CPU, or None.
 
     Under the debug-main world every question the debugger component asks (a frame, a
     local, a memory read) is a message between two of Wasmtime's threads. On one CPU the
     reply is a plain context switch; across CPUs it waits for the other CPU to wake up,
-    which made each breakpoint hit 3x slower. The debuggee is single-threaded, so it
-    loses nothing. Call it after Wasmtime has compiled the program (compilation does use
-    every CPU); threads started later inherit the restriction from the thread starting them.
+    which made each breakpoint hit 3x slower (measured on Linux). The debuggee is
+    single-threaded, so it loses nothing. Call it after Wasmtime has compiled the program
+    (compilation does use every CPU); threads started later inherit the restriction.
     """
-    if not hasattr(os, "sched_setaffinity"):
-        return None  # not Linux
-    try:
-        allowed = os.sched_getaffinity(process.pid)
-        cpu = _running_on(process.pid)
-        cpu = cpu if cpu in allowed else min(allowed)
-        pinned: set[int] = set()
-        while unpinned := _threads(process.pid) - pinned:  # again: a thread may have started meanwhile
-            for thread in unpinned:
-                with suppress(ProcessLookupError):  # it ended meanwhile
-                    os.sched_setaffinity(thread, {cpu})
-            pinned |= unpinned
-    except OSError:
-        return None  # Wasmtime has exited, or affinity is not ours to set (a restricted container): only slower
-    return cpu
-
-
-def _threads(pid: int) -> set[int]:
-    return {int(name) for name in os.listdir(f"/proc/{pid}/task")}
-
-
-def _running_on(pid: int) -> int:
-    """The CPU the process's main thread last ran on (field 39 of /proc/PID/stat)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields_after_name = stat.read().rpartition(")")[2].split()
-    return int(fields_after_name[36])
-
+    return host_os.pin_to_one_cpu(process)

@@ -97,14 +97,6 @@ class DapClient:
             self._receive(timeout)
         return self._events.popleft()
 
-    def pending_events(self) -> list[Message]:
-        """The events that have already arrived, without waiting for more."""
-        while not self._incoming.empty():
-            self._receive(timeout=None)
-        events = list(self._events)
-        self._events.clear()
-        return events
-
     # --- receiving ------------------------------------------------------------
 
     def _receive(self, timeout: float | None) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 from functools import partial
 from typing import TYPE_CHECKING
 
 import anyio
 from pydantic import ValidationError
 
+from adapters.source import launching
 from adapters.source.model import Stop
-from adapters.wasm.backends import launch_debuggee
-from adapters.wasm.component import Artifact
-from adapters.wasm.process import LaunchOptions
 from dap_server import convert
 from dap_server.access import TOKEN_ATTRIBUTE
 from dap_server.handlers.breakpoints import restore_breakpoints
@@ -39,9 +35,6 @@ from dap_server.state import AFTER_INITIALIZE, ANY, BEFORE_LAUNCH, WITH_DEBUGGEE
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
     from dap_server.session import Session
-
-
-SOURCE_DEBUGGER = "adapters.source.debugger"
 
 
 class RestartArguments(ClientInput):
@@ -137,12 +130,10 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
     mappings = config.path_rewrites()
     if isinstance(config, LaunchConfig):
         options = config.launch_options()
-        opener = partial(launch_while_importing, options, config.backend, path_mappings=mappings, **callbacks)
+        opener = partial(launching.launch, options, config.backend, path_mappings=mappings, **callbacks)
         process = ProcessEventBody(name=str(options.program), start_method="launch")
     else:
-        from adapters.source.debugger import SourceDebugger  # the DWARF machinery: not needed before
-
-        opener = partial(SourceDebugger.attach, config.host, config.port, path_mappings=mappings, **callbacks)
+        opener = partial(launching.attach, config.host, config.port, path_mappings=mappings, **callbacks)
         process = ProcessEventBody(name=f"{config.host}:{config.port}", is_local_process=False, start_method="attach")
     try:
         with anyio.CancelScope(shield=True):  # a client gone mid-launch: keep the program to end it
@@ -157,24 +148,6 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
     await restore_breakpoints(session)
     if announce:
         session.after_response(lambda: session.event("initialized"))
-
-
-def launch_while_importing(options: LaunchOptions, backend: str, **source_options) -> SourceDebugger:
-    """Start the program, importing the source-level debugger meanwhile.
-
-    Wasmtime takes about as long to start (~0.1 s) as the DWARF machinery takes to import,
-    which the server leaves until a program is launched; one after the other, they add up."""
-    importing = threading.Thread(target=importlib.import_module, args=(SOURCE_DEBUGGER,), daemon=True)
-    importing.start()
-    debuggee = launch_debuggee(options, backend, source_options["on_output"])
-    try:
-        importing.join()
-        source_debugger = importlib.import_module(SOURCE_DEBUGGER).SourceDebugger
-    except BaseException:
-        debuggee.close()
-        raise
-    artifact = Artifact(options.program, options.module_file)
-    return source_debugger.adopt(debuggee, artifact=artifact, **source_options)
 
 
 @handles("configurationDone", states=frozenset({State.CONFIGURING}))

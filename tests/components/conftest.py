@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.wasm.process import LaunchOptions
 from tests.components.build_components import SOURCES, build_components
@@ -46,7 +47,7 @@ def launch() -> Iterator[Callable[..., Session]]:
 
     def _launch(options: LaunchOptions) -> Session:
         output: list[tuple[str, str]] = []
-        debugger = SourceDebugger.launch(options, on_output=lambda category, text: output.append((category, text)))
+        debugger = launching.launch(options, on_output=lambda category, text: output.append((category, text)))
         sessions.append(debugger)
         return Session(debugger, output)
 

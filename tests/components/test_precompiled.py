@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.source.debugger import SourceDebugger
+from adapters.source import launching
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.process import LaunchOptions
@@ -61,7 +61,7 @@ def test_precompiled_component_names_its_modules_from_the_module_file(components
 def test_precompiled_program_is_refused_unless_allowed(components, tmp_path):
     cwasm = precompile(components["greet"], tmp_path, *FOR_DEBUGGING)
     with pytest.raises(DebuggeeError, match="allowPrecompiled"):
-        SourceDebugger.launch(LaunchOptions(cwasm))
+        launching.launch(LaunchOptions(cwasm))
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_precompiled_program_is_refused_unless_allowed(components, tmp_path):
 def test_precompiled_without_debugging_settings_says_how_to_compile(components, tmp_path, flags, reason):
     cwasm = precompile(components["greet"], tmp_path, *flags)
     with pytest.raises(DebuggeeError) as raised:
-        SourceDebugger.launch(LaunchOptions(cwasm, allow_precompiled=True))
+        launching.launch(LaunchOptions(cwasm, allow_precompiled=True))
     message = str(raised.value)
     assert reason in message  # Wasmtime's own reason
     assert "wasmtime compile -D guest-debug=y -W epoch-interruption=y" in message

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.wasm.process import LaunchOptions
@@ -40,7 +41,7 @@ def debug(fixtures) -> Iterator:
         name: str, *args: str, breakpoints: dict[str, list[BreakpointSpec]] | None = None, backend: str = "agent"
     ) -> Session:
         output: list[tuple[str, str]] = []
-        debugger = SourceDebugger.launch(
+        debugger = launching.launch(
             LaunchOptions(fixtures[name], args=args), backend=backend, on_output=lambda c, t: output.append((c, t))
         )
         sessions.append(debugger)
@@ -74,7 +75,7 @@ def test_breakpoint_stack_through_recursion(debug, markers):
 
 def test_breakpoint_on_a_line_without_code_slides_to_the_next(debug, markers, fixtures):
     lines = markers("basics.c")
-    debugger = SourceDebugger.launch(LaunchOptions(fixtures["basics"]))
+    debugger = launching.launch(LaunchOptions(fixtures["basics"]))
     try:
         slid, outside = debugger.set_source_breakpoints(BASICS, [at(lines["no_code"]), at(10_000)])
         assert slid.verified and slid.location.line == lines["sum_return"]
@@ -318,7 +319,7 @@ def test_gdbstub_backend_breakpoints_conditions_steps_and_exit(debug, markers):
 
 def test_stop_on_entry_stops_at_main(fixtures, markers):
     lines = markers("basics.c")
-    debugger = SourceDebugger.launch(LaunchOptions(fixtures["basics"]))
+    debugger = launching.launch(LaunchOptions(fixtures["basics"]))
     try:
         stop = debugger.start(stop_on_entry=True)
         assert stop.kind is StopKind.ENTRY

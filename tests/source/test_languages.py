@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, Variable
 from adapters.wasm.process import LaunchOptions
@@ -57,7 +58,7 @@ def run_to_markers(module: Path, source: Path) -> dict[str, list[Stop]]:
     """Marker name -> what was shown at each stop there, in order (the program runs to its end)."""
     lines = marker_lines(source)
     names = {line: name for name, line in lines.items()}
-    debugger = SourceDebugger.launch(LaunchOptions(module))
+    debugger = launching.launch(LaunchOptions(module))
     stops: dict[str, list[Stop]] = {}
     try:
         results = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line) for line in lines.values()])
@@ -189,7 +190,7 @@ def test_cpp_inheritance_shows_base_members(cpp):
 
 
 def test_cpp_static_member_evaluates_by_its_qualified_name(fixtures):
-    debugger = SourceDebugger.launch(LaunchOptions(fixtures["cpp_values"]))
+    debugger = launching.launch(LaunchOptions(fixtures["cpp_values"]))
     try:
         line = marker_lines(LANG / "cpp_values.cpp")["cpp_main"]
         debugger.set_source_breakpoints(str(LANG / "cpp_values.cpp"), [BreakpointSpec(line=line)])
@@ -272,7 +273,7 @@ def test_a_rust_line_that_owns_dead_code_stops_only_where_its_code_runs(examples
     breakpoint set there at the entry of the next function, a stop nobody asked for."""
     source = EXAMPLE_SOURCES["library"]
     line = line_of("library", 'match find_by_author(&books, "Sagan")')
-    debugger = SourceDebugger.launch(LaunchOptions(examples["library"]))
+    debugger = launching.launch(LaunchOptions(examples["library"]))
     try:
         (module_id,) = debugger.symbols
         _, pcs = debugger.symbols[module_id].resolve_line(str(source), line)

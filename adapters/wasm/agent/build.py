@@ -6,7 +6,6 @@ version, so an upgrade rebuilds and concurrent sessions share one build.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import subprocess
@@ -14,6 +13,8 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+
+from adapters.wasm.host_os import exclusive_lock
 
 AGENT_DIR = Path(__file__).parent
 GUEST_DIR = AGENT_DIR / "guest"
@@ -45,8 +46,7 @@ def agent_path() -> Path:
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another session may be building it right now
+    with open(target.with_suffix(".lock"), "w") as lock, exclusive_lock(lock):  # another session may be building it
         if not target.is_file():
             _build(target)
     return target

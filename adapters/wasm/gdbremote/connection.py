@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from adapters.wasm.debuggee import DebuggeeGone
 from adapters.wasm.gdbremote.packets import PacketReader, ProtocolError, encode_packet
 from adapters.wasm.gdbremote.replies import hex_bytes, is_console_output, is_error
+from adapters.wasm.host_os import quick_ack
 
 REPLY_TIMEOUT = 15.0  # the stub answers a stopped program's requests in well under a millisecond
 XFER_CHUNK = 0xF00  # qXfer bytes asked for at once (the stub's PacketSize is 0x1000)
@@ -96,7 +97,7 @@ class GdbConnection:
             raise DebuggeeGone("the connection to the gdbstub is closed")
         try:
             self._socket.settimeout(timeout)
-            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            quick_ack(self._socket)
             chunk = self._socket.recv(1 << 20)
         except TimeoutError:
             return

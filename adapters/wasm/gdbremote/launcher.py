@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
-import selectors
+import queue
 import socket
 import subprocess
 import threading
@@ -88,22 +88,33 @@ def _port_taken(port: int) -> bool:
 
 
 def _await_listening(process: subprocess.Popen, report: OutputCallback) -> None:
-    """Read Wasmtime's stderr until its stub says it listens (its lines go to the console)."""
+    """Read Wasmtime's stderr until its stub says it listens (its lines go to the console).
+
+    A thread reads, as Windows cannot select on a pipe; it stops at the line that says so,
+    and at the end of the stream when the caller gives up and kills Wasmtime."""
+    chunks: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+
+    def read() -> None:
+        seen = b""
+        while LISTENING.encode() not in seen or not seen.endswith(b"\n"):
+            chunk = os.read(process.stderr.fileno(), 65536)
+            chunks.put(chunk)
+            if not chunk:
+                return
+            seen += chunk
+
+    threading.Thread(target=read, name="gdbstub-listening", daemon=True).start()
     seen = ""
     deadline = time.monotonic() + LISTEN_TIMEOUT
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stderr, selectors.EVENT_READ)
-        while LISTENING not in seen or not seen.endswith("\n"):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise DebuggeeError(f"Wasmtime's gdbstub did not start listening within {LISTEN_TIMEOUT:.0f} s")
-            if not selector.select(timeout=remaining):
-                continue
-            chunk = os.read(process.stderr.fileno(), 65536)
-            if not chunk:
-                process.wait()
-                raise DebuggeeError(f"Wasmtime exited before its gdbstub listened: {seen.strip()}")
-            seen += chunk.decode(errors="replace")
+    while LISTENING not in seen or not seen.endswith("\n"):
+        try:
+            chunk = chunks.get(timeout=max(deadline - time.monotonic(), 0))
+        except queue.Empty:
+            raise DebuggeeError(f"Wasmtime's gdbstub did not start listening within {LISTEN_TIMEOUT:.0f} s") from None
+        if not chunk:
+            process.wait()
+            raise DebuggeeError(f"Wasmtime exited before its gdbstub listened: {seen.strip()}")
+        seen += chunk.decode(errors="replace")
     report("console", seen)
 
 

@@ -11,7 +11,6 @@ from xml.etree import ElementTree
 
 from adapters.wasm.gdbremote.packets import ProtocolError, is_hex
 
-SIGTRAP = 5
 SIGSEGV = 11  # Wasmtime's stub reports every trap, and WASI proc_exit, as this signal
 ADDRESS_BYTES = 8
 

@@ -1,8 +1,9 @@
 """The wasmtime-dap agent: a debugger component run by Wasmtime's debug-main world.
 
 Wasmtime calls ``Debugger.debug`` with the paused debuggee. The agent connects to the
-adapter on 127.0.0.1:<port> (its first ``-D arg``) and serves requests (``Agent.OPS``;
-framing in ``wire.py``) until the adapter closes the connection.
+adapter on 127.0.0.1:<port> (its first ``-D arg``) and serves the requests of
+``protocol.OPERATIONS`` (one ``op_<name>`` method each; framing in ``wire.py``) until the
+adapter closes the connection.
 While the debuggee runs, the agent polls both the socket and the event-future, so an
 ``interrupt`` request pauses the program within a millisecond.
 """
@@ -10,6 +11,7 @@ While the debuggee runs, the agent polls both the socket and the event-future, s
 import struct
 
 import conditions
+import protocol
 import wire
 from componentize_py_types import Err
 from wit_world import exports
@@ -354,11 +356,11 @@ class Agent:
         return {"frames": found}, b""
 
     def op_memory_size(self, request, blob):
-        memory = self.memory(request["instance"], request.get("memory", 0))
+        memory = self.memory(request["instance"], request["memory"])
         return {"size": memory.size_bytes(self.d)}, b""
 
     def op_read_memory(self, request, blob):
-        memory = self.memory(request["instance"], request.get("memory", 0))
+        memory = self.memory(request["instance"], request["memory"])
         size = memory.size_bytes(self.d)
         address = request["address"]
         length = max(0, min(request["length"], size - address))
@@ -366,7 +368,7 @@ class Agent:
         return {}, data
 
     def op_write_memory(self, request, blob):
-        memory = self.memory(request["instance"], request.get("memory", 0))
+        memory = self.memory(request["instance"], request["memory"])
         memory.set_bytes(self.d, request["address"], blob)
         return {}, b""
 
@@ -383,7 +385,7 @@ class Agent:
         if self.finished:
             raise RuntimeError("the program has finished")
         self.connection.send({"id": request["id"], "ok": True})
-        self.connection.send(self.run(request.get("step", False)))
+        self.connection.send(self.run(request["step"]))
 
     def run(self, step: bool) -> dict:
         """Run until an event that the adapter must see; conditions are checked here."""
@@ -394,8 +396,8 @@ class Agent:
                 hit = self.breakpoints_hit()
                 if hit is None:
                     continue
-                return {"event": "stopped", "reason": "breakpoint", "breakpoints": hit}
-            return {"event": "stopped", "reason": event_reason(event, step)}
+                return protocol.STOPPED.event(reason="breakpoint", breakpoints=hit)
+            return protocol.STOPPED.event(reason=event_reason(event, step))
 
     def run_once(self, step: bool):
         while True:
@@ -427,7 +429,7 @@ class Agent:
             if message is None:
                 return
             request, _ = message
-            if request["op"] == "interrupt":
+            if request["op"] == protocol.INTERRUPT.name:
                 self.d.interrupt()
                 self.interrupt_pending = True
                 self.connection.send({"id": request["id"], "ok": True})
@@ -470,45 +472,28 @@ class Agent:
                 stopping.append(breakpoint.id)
         if errors:
             # A condition that cannot be evaluated stops, like LLDB and gdb do; say why.
-            self.connection.send({"event": "condition_error", "errors": errors})
+            self.connection.send(protocol.CONDITION_ERROR.event(errors=errors))
             return stopping or [e["id"] for e in errors]
         return stopping or None
 
-    OPS = {
-        "modules": op_modules,
-        "instances": op_instances,
-        "bytecode": op_bytecode,
-        "set_breakpoints": op_set_breakpoints,
-        "remove_breakpoints": op_remove_breakpoints,
-        "frames": op_frames,
-        "memory_size": op_memory_size,
-        "read_memory": op_read_memory,
-        "write_memory": op_write_memory,
-        "get_global": op_get_global,
-        "set_global": op_set_global,
-        "resume": op_resume,
-    }
-
     def serve(self) -> None:
-        self.connection.send({"event": "hello", "version": wire.PROTOCOL_VERSION})
+        self.connection.send(protocol.HELLO.event(version=protocol.PROTOCOL_VERSION))
         while True:
             try:
                 request, blob = self.connection.receive()
             except ConnectionClosed:
                 return
-            handler = self.OPS.get(request.get("op"))
-            if request.get("op") == "interrupt":
-                # Already paused: nothing to interrupt (Wasmtime would stop the next run at once).
-                self.connection.send({"id": request["id"], "ok": True, "paused": True})
-                continue
-            if request.get("op") == "detach":
-                self.connection.send({"id": request["id"], "ok": True})
-                return
-            if handler is None:
+            operation = protocol.OPERATIONS.get(request.get("op"))
+            if operation is None:
                 self.connection.send({"id": request.get("id"), "error": "unknown op " + repr(request.get("op"))})
                 continue
             try:
-                reply = handler(self, request, blob)
+                request = operation.arguments.check(request)
+            except protocol.ProtocolError as error:
+                self.connection.send({"id": request.get("id"), "error": str(error)})
+                continue
+            try:
+                reply = getattr(self, "op_" + operation.name)(request, blob)
             except Err as error:
                 self.connection.send({"id": request["id"], "error": describe_error(error)})
                 continue
@@ -520,6 +505,10 @@ class Agent:
                 result["id"] = request["id"]
                 result["ok"] = True
                 self.connection.send(result, data)
+
+    def op_interrupt(self, request, blob):
+        # Already paused: nothing to interrupt (Wasmtime would stop the next run at once).
+        return {"paused": True}, b""
 
     def release_frames(self) -> None:
         for frame in self.frames:
@@ -571,7 +560,7 @@ def event_reason(event, step: bool) -> str:
 
 class Debugger(exports.Debugger):
     def debug(self, d: dbg.Debuggee, args) -> None:
-        agent = Agent(d, Connection(int(args[1])), wire.ONE_INSTANCE_PER_MODULE in args[2:])
+        agent = Agent(d, Connection(int(args[1])), protocol.ONE_INSTANCE_PER_MODULE in args[2:])
         agent.serve()
         agent.detach()
         agent.release()

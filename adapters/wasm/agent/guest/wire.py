@@ -1,4 +1,5 @@
-"""Framing shared by the agent (inside Wasmtime) and the adapter (the host).
+"""Framing shared by the agent (inside Wasmtime) and the adapter (the host); the messages
+themselves are declared in ``protocol.py``.
 
 A message is an 8-byte header (little-endian u32 JSON length, u32 blob length), a
 JSON object, then an optional binary blob (bytecode, memory). The whole message is
@@ -13,9 +14,6 @@ import json
 import struct
 
 HEADER = struct.Struct("<II")
-PROTOCOL_VERSION = 1
-# The agent's second -D arg (after the port) for a core-module program: each module has one instance.
-ONE_INSTANCE_PER_MODULE = "one-instance-per-module"
 
 
 def encode(message: dict, blob: bytes = b"") -> bytes:
