@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from functools import partial
 from typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
 
 SOURCE_DEBUGGER = "adapters.source.debugger"
+log = logging.getLogger(__name__)
 
 
 class RestartArguments(ClientInput):
@@ -115,6 +117,7 @@ def admit(session: Session, token: str | None, *, required: bool) -> None:
     if token is not None and session.gate.offer(token):
         return
     session.after_response(session.end_session)
+    log.warning("ended a session that showed %s token", "no" if token is None else "a wrong")
     if token is None:
         raise RequestError(
             f"this wasmtime-dap server needs its token: set {TOKEN_ATTRIBUTE!r} in the launch configuration "
