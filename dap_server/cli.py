@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import ipaddress
 import logging
 import os
 import sys
@@ -41,8 +42,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-token",
         action="store_true",
-        help="with --port: let clients in without a token. Any local process, of any user, and any web page "
-        "you visit can then run programs as you",
+        help="with --port: let clients in without a token. Any local process, of any user, can then run "
+        "programs as you",
     )
     parser.add_argument("--log-level", default="WARNING", help="log to stderr at this level (default WARNING)")
     return parser.parse_args(argv)
@@ -58,9 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if options.port is None:
             anyio.run(serve_stdio, serve_one)
         else:
-            token, shown = (None, None) if options.no_token else tcp_token(options.token_file)
-            announce = partial(announce_listening, token=shown)
-            anyio.run(serve_tcp, partial(serve_one, token=token), options.host, options.port, announce)
+            serve_over_tcp(options)
     except KeyboardInterrupt:
         return 130
     except OSError as error:
@@ -69,10 +68,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def serve_over_tcp(options: argparse.Namespace) -> None:
+    """Serve the clients that show the token handed to the user at start (see dap_server.access)."""
+    if not is_loopback(options.host):
+        print(
+            f"wasmtime-dap: {options.host} is reachable from the network, and the token crosses it in clear text; "
+            "an SSH tunnel to 127.0.0.1 is safer",
+            file=sys.stderr,
+        )
+    token, shown = (None, None) if options.no_token else tcp_token(options.token_file)
+    announce = partial(announce_listening, token=shown)
+    anyio.run(serve_tcp, partial(serve_one, token=token), options.host, options.port, announce)
+
+
 def announce_listening(host: str, port: int, token: str | None = None) -> None:
     print(f"wasmtime-dap listening on {host}:{port}", flush=True)
     if token is not None:
         print(f"wasmtime-dap token (send it as {TOKEN_ATTRIBUTE!r} in launch or attach): {token}", flush=True)
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name
+        return host == "localhost"
 
 
 def tcp_token(token_file: Path | None) -> tuple[str, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,9 @@ from dap_server.state import AFTER_INITIALIZE, ANY, BEFORE_LAUNCH, WITH_DEBUGGEE
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
     from dap_server.session import Session
+
+
+log = logging.getLogger(__name__)
 
 
 class RestartArguments(ClientInput):
@@ -108,6 +112,7 @@ def admit(session: Session, token: str | None, *, required: bool) -> None:
     if token is not None and session.gate.offer(token):
         return
     session.after_response(session.end_session)
+    log.warning("ended a session that showed %s token", "no" if token is None else "a wrong")
     if token is None:
         raise RequestError(
             f"this wasmtime-dap server needs its token: set {TOKEN_ATTRIBUTE!r} in the launch configuration "

@@ -1,4 +1,5 @@
-"""Security: where the server listens, what expressions can reach, what launch configurations may run."""
+"""Security: where the server listens, who can drive it (framing, token), what expressions can reach, what
+launch configurations may run, which files `source` serves."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ BASIC_TYPE_WORDS = frozenset(
     [
         "void", "bool", "_Bool", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
         "wchar_t", "char8_t", "char16_t", "char32_t",
-    ]  # fmt: skip
-)
+    ]
+)  # fmt: skip
 TAG_WORDS = frozenset(("struct", "union", "enum", "class"))
 QUALIFIERS = frozenset(("const", "volatile", "restrict"))
 TYPE_START_WORDS = BASIC_TYPE_WORDS | TAG_WORDS | QUALIFIERS
