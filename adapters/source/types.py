@@ -649,4 +649,3 @@ class TypeResolver:
             for die in cu.iter_DIEs():
                 if die.tag == tag:
                     yield die
-
