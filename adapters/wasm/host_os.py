@@ -181,7 +181,7 @@ class WindowsStarter(ProcessStarter):
     @property
     def kernel32(self) -> Any:
         if self._kernel32 is None:
-            self._kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+            self._kernel32 = windows_kernel32()
         return self._kernel32
 
     def popen(self, command: list[str], **options: Any) -> subprocess.Popen:
@@ -221,6 +221,32 @@ class WindowsStarter(ProcessStarter):
         elif process.poll() is None:
             process.kill()
         process.wait()
+
+
+def windows_kernel32() -> Any:
+    """kernel32, with the signatures of the functions used here: handles and masks are pointer-sized,
+    which ctypes' default (a C int) would cut to 32 bits on 64-bit Windows."""
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle, pointer, dword, size, boolean = (
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_size_t,
+        ctypes.c_int,
+    )
+    signatures = {
+        "CreateJobObjectW": ([pointer, ctypes.c_wchar_p], handle),
+        "SetInformationJobObject": ([handle, ctypes.c_int, pointer, dword], boolean),
+        "AssignProcessToJobObject": ([handle, handle], boolean),
+        "TerminateJobObject": ([handle, ctypes.c_uint], boolean),
+        "CloseHandle": ([handle], boolean),
+        "GetProcessAffinityMask": ([handle, pointer, pointer], boolean),
+        "SetProcessAffinityMask": ([handle, size], boolean),
+    }
+    for name, (arguments, result) in signatures.items():
+        function = getattr(kernel32, name)
+        function.argtypes, function.restype = arguments, result
+    return kernel32
 
 
 class _BasicLimitInformation(ctypes.Structure):
@@ -278,7 +304,7 @@ def pin_to_one_cpu(process: subprocess.Popen, system: str = sys.platform, kernel
     if is_linux(system):
         return _pin_linux(process.pid)
     if is_windows(system):
-        return _pin_windows(process, kernel32 or ctypes.WinDLL("kernel32", use_last_error=True))  # type: ignore[attr-defined]
+        return _pin_windows(process, kernel32 or windows_kernel32())
     return None  # macOS cannot bind a thread to a CPU; the BSDs could, through APIs not wrapped here
 
 
