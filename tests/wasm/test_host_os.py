@@ -301,3 +301,32 @@ def test_every_module_imports_on_other_systems(system):
         [sys.executable, "-c", IMPORT_EVERYTHING, system], capture_output=True, text=True, cwd=REPO, timeout=120
     )
     assert result.stdout.strip() == "imported", result.stderr
+
+
+class DeclaredFunctions:
+    """Stands for ctypes.WinDLL("kernel32"): remembers the functions given a signature."""
+
+    def __init__(self, *arguments, **options) -> None:
+        self.declared: dict[str, tuple] = {}
+
+    def __getattr__(self, name: str):
+        owner = self
+
+        class Function:
+            def __setattr__(self, attribute: str, value) -> None:
+                owner.declared.setdefault(name, ())
+                owner.declared[name] += (attribute,)
+
+        return Function()
+
+
+def test_every_kernel32_function_used_is_declared_with_its_signature(monkeypatch):
+    used = FakeKernel32()
+    starter = host_os.WindowsStarter(used, lambda command, **options: FakeProcess())
+    starter.kill(starter.popen(["wasmtime"]))
+    host_os.pin_to_one_cpu(FakeProcess(), "win32", used)
+    monkeypatch.setattr(ctypes, "WinDLL", DeclaredFunctions, raising=False)
+    declared = host_os.windows_kernel32().declared
+    assert {name: declared.get(name) for name in used.names()} == {
+        name: ("argtypes", "restype") for name in used.names()
+    }
