@@ -31,14 +31,10 @@ ZIG_CC = (sys.executable, "-m", "ziglang", "cc")
 LUPA = "lupa==2.8"  # its sdist bundles the Lua 5.4 sources
 LUA_EXCLUDED = {"lua.c", "luac.c", "ltests.c", "onelua.c"}  # other mains, the test build, the one-file build
 LUA_FLAGS = (
-    "-D_WASI_EMULATED_SIGNAL",
-    "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    "-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS",
     # WASI has no setjmp without Wasm exception handling: a Lua error aborts instead.
-    "-DLUAI_THROW(L,c)=abort()",
-    "-DLUAI_TRY(L,c,a)=a",
-    "-Dluai_jmpbuf=int",
-    "-Dlua_tmpnam(b,e)=(e=1)",
-    "-DLUA_TMPNAMBUFSIZE=32",
+    "-DLUAI_THROW(L,c)=abort()", "-DLUAI_TRY(L,c,a)=a", "-Dluai_jmpbuf=int",
+    "-Dlua_tmpnam(b,e)=(e=1)", "-DLUA_TMPNAMBUFSIZE=32",
 )
 LUA_LIBS = ("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks")
 BIG_DATA_BYTES = 10 * 1024 * 1024
@@ -87,11 +83,8 @@ def lua() -> Program:
     """The Lua 5.4 interpreter (from PyPI lupa's sdist) running a small script: about 2 MB with DWARF."""
     sources_dir = _lua_sources()
     main = PROGRAMS / "lua" / "main.c"
-    sources = [
-        *sorted(p for p in sources_dir.glob("*.c") if p.name not in LUA_EXCLUDED),
-        main,
-        PROGRAMS / "lua" / "wasi_shims.c",
-    ]
+    sources = [*sorted(p for p in sources_dir.glob("*.c") if p.name not in LUA_EXCLUDED),
+               main, PROGRAMS / "lua" / "wasi_shims.c"]
     flags = ("-I", str(PROGRAMS / "lua" / "shim"), "-I", str(sources_dir), *LUA_FLAGS)
     return Program("lua", compile_c(sources, BUILD / "lua.wasm", flags, LUA_LIBS), main)
 
@@ -101,22 +94,8 @@ def _lua_sources() -> Path:
     if (target / "lvm.c").exists():
         return target
     downloads = BUILD / "downloads"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            "lupa",
-            LUPA,
-            "-d",
-            str(downloads),
-        ],
-        check=True,
-    )
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", "lupa",
+                    LUPA, "-d", str(downloads)], check=True)
     archive = next(downloads.glob("lupa-*.tar.gz"))
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
@@ -167,3 +146,5 @@ def _data_module(size: int) -> bytes:
     payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
     data = section(11, b"\x01\x00\x41\x00\x0b" + encode_unsigned(size) + payload)
     return b"\x00asm\x01\x00\x00\x00" + types + functions + memory + exports + code + data
+
+

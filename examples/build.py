@@ -215,16 +215,8 @@ def compile_command(target: Target) -> list[str] | None:
             if flag.startswith("-O") and flag[2:] in ("ReleaseSafe", "ReleaseFast", "ReleaseSmall"):
                 optimize = flag[2:]
         return [
-            sys.executable,
-            "-m",
-            "ziglang",
-            "build-exe",
-            "-target",
-            "wasm32-wasi",
-            "-O",
-            optimize,
-            *sources,
-            f"-femit-bin={output}",
+            sys.executable, "-m", "ziglang", "build-exe", "-target", "wasm32-wasi", "-O", optimize,
+            *sources, f"-femit-bin={output}",
         ]
     toolchain = rust_toolchain()
     if toolchain is None:
@@ -269,10 +261,8 @@ def build_all(
     for target, output in zip(targets, outputs, strict=True):
         if output is None:
             if report:
-                report(
-                    f"skipped {target.name}: rustc with the wasm32-wasi(p1) standard library is not installed "
-                    "(apt-get install rustc libstd-rust-dev-wasm32)"
-                )
+                report(f"skipped {target.name}: rustc with the wasm32-wasi(p1) standard library is not installed "
+                       "(apt-get install rustc libstd-rust-dev-wasm32)")
         else:
             built[target.name] = output
     return built

@@ -20,14 +20,8 @@ from adapters.source.demangle import demangle, strip_parameters, without_templat
 Range = tuple[int, int]  # [low, high) in DWARF addresses
 
 _SCOPES = ("DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type")
-_ADDRESS_FORMS = (
-    "DW_FORM_addr",
-    "DW_FORM_addrx",
-    "DW_FORM_addrx1",
-    "DW_FORM_addrx2",
-    "DW_FORM_addrx3",
-    "DW_FORM_addrx4",
-)
+_ADDRESS_FORMS = ("DW_FORM_addr", "DW_FORM_addrx", "DW_FORM_addrx1", "DW_FORM_addrx2", "DW_FORM_addrx3",
+                  "DW_FORM_addrx4")
 _MAX_REFERENCE_DEPTH = 8
 
 
@@ -149,13 +143,8 @@ class FunctionIndex:
         self._spans = spans
         self._by_name: dict[str, list[FunctionRecord]] = {}
         for record in records:
-            for key in {
-                record.name,
-                record.qualified_name,
-                record.short_name,
-                without_templates(record.qualified_name),
-                without_templates(record.short_name),
-            }:
+            for key in {record.name, record.qualified_name, record.short_name,
+                        without_templates(record.qualified_name), without_templates(record.short_name)}:
                 if key:
                     self._by_name.setdefault(key, []).append(record)
 
@@ -188,24 +177,21 @@ def inlined_calls_at(function: DIE, address: int, dwarf: DWARFInfo) -> list[Inli
             if ranges and _contains(ranges, address):
                 if child.tag == "DW_TAG_inlined_subroutine":
                     attributes = child.attributes
-                    chain.append(
-                        InlinedCall(
-                            die_names(child)[0],
-                            child,
-                            int(attributes["DW_AT_call_file"].value) if "DW_AT_call_file" in attributes else 0,
-                            int(attributes["DW_AT_call_line"].value) if "DW_AT_call_line" in attributes else 0,
-                            int(attributes["DW_AT_call_column"].value) if "DW_AT_call_column" in attributes else 0,
-                        )
-                    )
+                    chain.append(InlinedCall(
+                        die_names(child)[0],
+                        child,
+                        int(attributes["DW_AT_call_file"].value) if "DW_AT_call_file" in attributes else 0,
+                        int(attributes["DW_AT_call_line"].value) if "DW_AT_call_line" in attributes else 0,
+                        int(attributes["DW_AT_call_column"].value) if "DW_AT_call_column" in attributes else 0,
+                    ))
                 scope = child
                 break
         else:
             return chain
 
 
-def build_function_index(
-    dwarf: DWARFInfo, code_size: int, on_error: Callable[[CompileUnit | None, Exception], None]
-) -> list[FunctionRecord]:
+def build_function_index(dwarf: DWARFInfo, code_size: int,
+                         on_error: Callable[[CompileUnit | None, Exception], None]) -> list[FunctionRecord]:
     """Index every CU; a CU that fails to parse is reported and skipped."""
     records: list[FunctionRecord] = []
     try:

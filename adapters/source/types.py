@@ -649,3 +649,4 @@ class TypeResolver:
             for die in cu.iter_DIEs():
                 if die.tag == tag:
                     yield die
+

@@ -301,10 +301,7 @@ class ValueRenderer:
             probe = Variable(name="", value="")
             self._add_children(probe, pointee, path)
             result.reference, result.named_children, result.indexed_children = (
-                probe.reference,
-                probe.named_children,
-                probe.indexed_children,
-            )
+                probe.reference, probe.named_children, probe.indexed_children)
             return
         deref = NamedValue(f"*{result.name}", pointee, f"*{path}" if path else None)
         result.named_children = 1
@@ -712,11 +709,8 @@ def _nested_member(value: ValueObject, composite: CompositeType, name: str) -> V
 def _has_nested_member(composite: CompositeType, name: str) -> bool:
     return any(
         member.name == name
-        or (
-            member.name is None
-            and isinstance(member.type.strip(), CompositeType)
-            and _has_nested_member(member.type.strip(), name)
-        )  # type: ignore[arg-type]
+        or (member.name is None and isinstance(member.type.strip(), CompositeType)
+            and _has_nested_member(member.type.strip(), name))  # type: ignore[arg-type]
         for member in composite.members
     )
 

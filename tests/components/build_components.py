@@ -59,6 +59,8 @@ def _up_to_date(output: Path, *inputs: Path) -> bool:
     return all(path.stat().st_mtime <= built for path in (*inputs, Path(__file__)))
 
 
+
+
 def replace_core_modules(component: bytes, modules: list[bytes]) -> bytes:
     """The component with its top-level core module sections' contents replaced, in order."""
     remaining = list(modules)

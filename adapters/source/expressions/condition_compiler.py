@@ -364,3 +364,4 @@ class _Compiler:
             *condition.ops, ["not"], *otherwise.ops, ["mul"], ["add"],
         )  # fmt: skip
         return _Fragment(ops, then_type, may_fail=condition.may_fail)
+

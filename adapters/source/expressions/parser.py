@@ -16,21 +16,8 @@ BINARY_PRECEDENCE = {
 UNARY_OPERATORS = ("*", "&", "-", "+", "!", "~")
 BASIC_TYPE_WORDS = frozenset(
     [
-        "void",
-        "bool",
-        "_Bool",
-        "char",
-        "short",
-        "int",
-        "long",
-        "float",
-        "double",
-        "signed",
-        "unsigned",
-        "wchar_t",
-        "char8_t",
-        "char16_t",
-        "char32_t",
+        "void", "bool", "_Bool", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
+        "wchar_t", "char8_t", "char16_t", "char32_t",
     ]  # fmt: skip
 )
 TAG_WORDS = frozenset(("struct", "union", "enum", "class"))
