@@ -41,9 +41,9 @@ def test_a_request_out_of_protocol_is_refused_saying_why(arguments, why):
 
 
 def test_results_and_events_are_checked():
-    assert protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True, "size": 65536}, "results")["size"] == 65536
+    assert protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True, "size": 65536})["size"] == 65536
     with pytest.raises(protocol.ProtocolError, match="memory_size: missing result 'size'"):
-        protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True}, "results")
+        protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True})
     assert protocol.STOPPED.event(reason="step") == {"event": "stopped", "reason": "step", "breakpoints": ()}
     with pytest.raises(protocol.ProtocolError, match="stopped: field 'reason' must be str, not int"):
         protocol.STOPPED.event(reason=5)
