@@ -321,7 +321,7 @@ class Session:
         with anyio.CancelScope(shield=True):
             # A backend that cannot pause (Wasmtime's gdbstub) can only let go of a running
             # program by ending the connection; waiting for the run to end could be forever.
-            if terminate or (running and not debugger.debuggee.capabilities.can_interrupt):
+            if terminate or (running and not debugger.can_pause):
                 await anyio.to_thread.run_sync(debugger.terminate)
             if running and self._run_finished is not None:
                 await self._run_finished.wait()  # the worker thread must be out of the debugger

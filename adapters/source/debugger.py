@@ -579,6 +579,11 @@ class SourceDebugger:
         code = self.debuggee.close()
         return self.exit_code if self.exit_code is not None else code
 
+    @property
+    def can_pause(self) -> bool:
+        """Whether a running program can be paused (Wasmtime's gdbstub cannot)."""
+        return self.debuggee.capabilities.can_interrupt
+
 
 def parse_reference(reference: str) -> int:
     """A DAP memory reference ("0x1000", "4096") as a number."""

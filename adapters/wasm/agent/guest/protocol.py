@@ -26,33 +26,34 @@ class ProtocolError(ValueError):
 
 
 class Message:
-    """One kind of message: its name and its typed fields."""
+    """One kind of message: its name and its typed fields (each an ``argument``, a ``result`` or a ``field``)."""
 
-    def __init__(self, name, fields):
+    def __init__(self, name, fields, part="field"):
         self.name = name
         self.fields = fields
+        self.part = part
 
     def event(self, **fields):
         """This message as an event (checked)."""
-        message = self.check(fields, "fields")
+        message = self.check(fields)
         message["event"] = self.name
         return message
 
-    def check(self, message, what="arguments"):
+    def check(self, message):
         """``message`` with defaults filled in; ProtocolError if a field is missing or of the wrong type."""
         checked = dict(message)
         for field, declared in self.fields.items():
             kind, default, required = _kind(declared)
             if field not in message:
                 if required:
-                    raise ProtocolError(self.name + ": missing " + what[:-1] + " " + repr(field))
+                    raise ProtocolError(self.name + ": missing " + self.part + " " + repr(field))
                 checked[field] = default
                 continue
             value = message[field]
             # bool is an int in Python: an int field must not take a bool, nor a bool field an int.
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise ProtocolError(
-                    self.name + ": " + what[:-1] + " " + repr(field) + " must be " + kind.__name__
+                    self.name + ": " + self.part + " " + repr(field) + " must be " + kind.__name__
                     + ", not " + type(value).__name__
                 )  # fmt: skip
         return checked
@@ -63,8 +64,8 @@ class Operation:
 
     def __init__(self, name, arguments, results, blob_in=False, blob_out=False):
         self.name = name
-        self.arguments = Message(name, arguments)
-        self.results = Message(name, results)
+        self.arguments = Message(name, arguments, "argument")
+        self.results = Message(name, results, "result")
         self.blob_in = blob_in  # the request carries a blob
         self.blob_out = blob_out  # the reply carries a blob
 
