@@ -382,7 +382,17 @@ class DwarfCompileScope(_DwarfScope):
                 if alias is not None:
                     return InMemory(InGlobal(alias.global_index), first.args[0] + alias.offset)
             return InMemory(register, first.args[0]) if register is not None else None
-        return _register(ops)
+        register = _register(ops[:1])
+        if register is None:
+            return None
+        names = [op.op_name for op in ops[1:]]
+        if names == ["DW_OP_stack_value"]:
+            return register  # the variable's value is the local's
+        if names == []:
+            return InMemory(register, 0)  # the local holds the variable's address
+        if names == ["DW_OP_plus_uconst"]:
+            return InMemory(register, ops[1].args[0])
+        return None
 
     def _operations(self, die: DIE, attribute: str) -> list | None:
         try:
@@ -393,7 +403,8 @@ class DwarfCompileScope(_DwarfScope):
 
 
 def _register(ops: list) -> InLocal | InGlobal | None:
-    """A location that is exactly one Wasm local or global (``DW_OP_WASM_location``)."""
+    """The Wasm local or global whose value a ``DW_OP_WASM_location`` (with or without
+    ``DW_OP_stack_value``) pushes: for a frame base, either form means that value."""
     names = [op.op_name for op in ops]
     if names not in (["DW_OP_WASM_location"], ["DW_OP_WASM_location", "DW_OP_stack_value"]):
         return None
