@@ -55,6 +55,7 @@ SUMMARY_DEPTH = 3  # nesting levels spelled out in a summary before "{...}"
 STRING_LIMIT = 512  # bytes of a C string read for a summary
 STRING_CHUNK = 64
 SEQUENCE_LIMIT = 100_000  # elements of a Vec/slice offered as children
+_STRING_KINDS = ("str", "String", "zig-string", "std::string")  # view kinds shown as text
 
 
 class AssignError(UserError, ValueError):
@@ -437,6 +438,18 @@ class ValueRenderer:
         error = value.member(_member(composite, "error"))
         chosen = error if self._integer(error, False, composite) != 0 else value.member(_member(composite, "payload"))
         return AliasView(chosen, "")
+
+    def string_equals(self, value: ValueObject, literal: bytes) -> bool | None:
+        """Whether a string object (Rust ``&str``/``String``, Zig byte slice, ``std::string``)
+        holds exactly ``literal``; None if ``value`` is not one. Raises LocationUnavailable."""
+        composite = value.type.strip()
+        if not isinstance(composite, CompositeType) or view_kind(composite) not in _STRING_KINDS:
+            return None
+        view = self._view(value, composite, None)
+        assert isinstance(view, TextView)
+        if view.text.endswith("..."):
+            raise LocationUnavailable(f"the string is longer than the {STRING_LIMIT} bytes the debugger reads")
+        return view.text == _quote(literal, rust=composite.language == LANG_RUST)
 
     def _counted_string(self, value: ValueObject, address: int, length: int, rust: bool) -> str:
         if length == 0:

@@ -30,6 +30,7 @@ from adapters.source.expressions.arithmetic import (
 )
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.evaluator import (
+    AUTO_DEREFERENCING,
     PTRDIFF,
     SIZE,
     bitfield_storage,
@@ -37,6 +38,7 @@ from adapters.source.expressions.evaluator import (
     implicit_member,
     reads_memory_directly,
     resolve_type,
+    truth_type,
 )
 from adapters.source.expressions.interface import (
     CompileScope,
@@ -48,6 +50,7 @@ from adapters.source.expressions.interface import (
     TypeKind,
 )
 from adapters.source.expressions.parser import parse
+from adapters.source.types import LANG_RUST
 
 Op = list
 _BINARY_OPS = {
@@ -206,6 +209,8 @@ class _Compiler:
 
     def _Member(self, node: nodes.Member) -> _Fragment:
         record = self._dereference(self.rvalue(node.target)) if node.arrow else self.compile(node.target)
+        while self.scope.language in AUTO_DEREFERENCING and record.type.kind is TypeKind.POINTER:
+            record = self._dereference(self.rvalue_of(record))
         if not record.in_memory or record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise _NotCompilable("member of a value not in memory")
         field = self.scope.field(record.type, node.name)
@@ -262,7 +267,9 @@ class _Compiler:
             return _Fragment(operand.ops, c_types.pointer_to(operand.type), may_fail=operand.may_fail)
         operand = self.rvalue(node.operand)
         if node.operator == "!":
-            return _Fragment((*operand.ops, ["not"]), c_types.INT, may_fail=operand.may_fail)
+            if self.scope.language == LANG_RUST and operand.type.kind is TypeKind.INTEGER:
+                return replace(operand, ops=(*operand.ops, ["bnot"], _wrap(operand.type)))
+            return _Fragment((*operand.ops, ["not"]), truth_type(self.scope), may_fail=operand.may_fail)
         if not is_arithmetic(operand.type) or (node.operator == "~" and not is_integer(operand.type)):
             raise _NotCompilable(f"unary {node.operator} on {operand.type.name}")
         promoted = self.convert(operand, promote(operand.type))
@@ -302,7 +309,7 @@ class _Compiler:
             # Short-circuit like C: the right side runs only when the left does not decide.
             jump = "and_then" if node.operator == "&&" else "or_else"
             ops = (*left.ops, [jump, len(right.ops) + 1], *right.ops, ["bool"])
-            return _Fragment(ops, c_types.INT, may_fail=left.may_fail or right.may_fail)
+            return _Fragment(ops, truth_type(self.scope), may_fail=left.may_fail or right.may_fail)
         may_fail = left.may_fail or right.may_fail
         if TypeKind.POINTER in (left.type.kind, right.type.kind):
             return self._pointer_arithmetic(node.operator, left, right, may_fail)
@@ -314,7 +321,7 @@ class _Compiler:
         left, right = self.convert(left, type_), self.convert(right, type_)
         ops = (*left.ops, *right.ops, [_BINARY_OPS[node.operator]])
         if node.operator in _COMPARISONS:
-            return _Fragment(ops, c_types.INT, may_fail=may_fail)
+            return _Fragment(ops, truth_type(self.scope), may_fail=may_fail)
         if type_.kind is TypeKind.FLOAT:
             if type_.size != 8 or node.operator not in ("+", "-", "*", "/"):
                 raise _NotCompilable(f"{node.operator} on {type_.name}")
@@ -338,7 +345,8 @@ class _Compiler:
         if operator in _COMPARISONS and left.type.kind in _SCALAR_KINDS and right.type.kind in _SCALAR_KINDS:
             if TypeKind.FLOAT in (left.type.kind, right.type.kind):
                 raise _NotCompilable("pointer compared with a float")
-            return _Fragment((*left.ops, *right.ops, [_BINARY_OPS[operator]]), c_types.INT, may_fail=may_fail)
+            ops = (*left.ops, *right.ops, [_BINARY_OPS[operator]])
+            return _Fragment(ops, truth_type(self.scope), may_fail=may_fail)
         if pointers == (True, True) and operator == "-":
             ops = (*left.ops, *right.ops, ["sub"], ["const", element_size(left.type)], ["div"], _wrap(PTRDIFF))
             return _Fragment(ops, PTRDIFF, may_fail=may_fail)
@@ -364,4 +372,3 @@ class _Compiler:
             *condition.ops, ["not"], *otherwise.ops, ["mul"], ["add"],
         )  # fmt: skip
         return _Fragment(ops, then_type, may_fail=condition.may_fail)
-

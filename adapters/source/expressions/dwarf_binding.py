@@ -35,6 +35,7 @@ from adapters.source.locations import (
     WASM_GLOBAL_FIXED,
     WASM_LOCAL,
     GlobalLocation,
+    ImplicitLocation,
     LocalLocation,
     LocationUnavailable,
     MemoryLocation,
@@ -54,8 +55,9 @@ from adapters.source.types import (
     Type,
     TypeResolver,
     VoidType,
+    language_of,
 )
-from adapters.source.values import ValueRegistry, ValueRenderer
+from adapters.source.values import ValueObject, ValueRegistry, ValueRenderer
 from adapters.source.variables import (
     FrameVariables,
     enclosing_subprogram,
@@ -239,6 +241,7 @@ class _DwarfScope:
         self.program = program
         self.scope_die = scope_die
         self.dwarf_pc = dwarf_pc
+        self.language = language_of(scope_die) if scope_die is not None else LANG_C
 
     @cached_property
     def _locals(self) -> dict[str, DIE]:
@@ -289,9 +292,8 @@ class DwarfEvaluationContext(_DwarfScope):
     def __init__(self, program: DwarfProgram, frame: FrameContext, scope_die: DIE | None, dwarf_pc: int) -> None:
         super().__init__(program, scope_die, dwarf_pc)
         self.frame = frame
-        self._variables = FrameVariables(
-            ValueRenderer(ValueRegistry()), program.resolver, frame, program.dwarf, scope_die, dwarf_pc
-        )
+        self._renderer = ValueRenderer(ValueRegistry())
+        self._variables = FrameVariables(self._renderer, program.resolver, frame, program.dwarf, scope_die, dwarf_pc)
 
     def lookup(self, name: str) -> TypedValue | None:
         found = self.variable(name)
@@ -338,6 +340,15 @@ class DwarfEvaluationContext(_DwarfScope):
         if not 0 <= index < len(values):
             raise ExpressionError(f"the operand stack has no slot {index} (it has {len(values)})")
         return _wasm_value(values[index], StackLocation(index))
+
+    def equals_string(self, value: TypedValue, literal: bytes) -> bool | None:
+        if not isinstance(value.type, DwarfType):
+            return None
+        place = MemoryLocation(value.address) if value.address is not None else ImplicitLocation(value.data or b"")
+        try:
+            return self._renderer.string_equals(ValueObject(value.type.model, place, self.frame), literal)
+        except (DebuggeeError, LocationUnavailable) as error:
+            raise ExpressionError(f"cannot read the string: {error}") from error
 
     def assign(self, target: TypedValue, data: bytes) -> None:
         location = MemoryLocation(target.address) if target.address is not None else target.place

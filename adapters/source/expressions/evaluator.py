@@ -29,6 +29,7 @@ from adapters.source.expressions.interface import (
     TypeScope,
 )
 from adapters.source.expressions.parser import parse
+from adapters.source.types import LANG_RUST, LANG_ZIG
 
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
 PTRDIFF = c_types.LONG
@@ -38,6 +39,12 @@ _COMPARISONS: dict[str, Callable[[Number, Number], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }  # fmt: skip
 _BITWISE: dict[str, Callable[[int, int], int]] = {"&": operator.and_, "|": operator.or_, "^": operator.xor}
+AUTO_DEREFERENCING = (LANG_RUST, LANG_ZIG)  # `a.b` reaches through pointers and references to `a`
+
+
+def truth_type(scope: TypeScope) -> CType:
+    """The type of ``!x``, ``a == b``, ``a && b``: ``int`` in C, ``bool`` in Rust and Zig."""
+    return c_types.BOOL if scope.language in (LANG_RUST, LANG_ZIG) else c_types.INT
 
 
 def resolve_type(scope: TypeScope, type_name: nodes.TypeName, column: int) -> CType:
@@ -190,6 +197,8 @@ class Evaluator:
         record = self._evaluate(node.target)
         if node.arrow:
             record = self._dereference(record, node.column)
+        while self.context.language in AUTO_DEREFERENCING and self._rvalue_type(record).kind is TypeKind.POINTER:
+            record = self._dereference(record, node.column)
         if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise ExpressionError(f"a {record.type.name} has no members ('{node.name}')", node.column)
         field = self.context.field(record.type, node.name)
@@ -245,7 +254,9 @@ class Evaluator:
         type_ = self._rvalue_type(operand)
         value = self.number(operand, node.column)
         if node.operator == "!":
-            return self._make(c_types.INT, int(value == 0))
+            if self.context.language == LANG_RUST and type_.kind is TypeKind.INTEGER:
+                return self._make(type_, ~int(value))  # Rust's `!` on an integer: its bitwise complement
+            return self._make(truth_type(self.context), int(value == 0))
         if not is_arithmetic(type_) or (node.operator == "~" and not is_integer(type_)):
             raise ExpressionError(f"invalid operand to unary '{node.operator}' ({type_.name})", node.column)
         result_type = promote(type_)
@@ -288,6 +299,8 @@ class Evaluator:
         if node.operator in ("&&", "||"):
             return self._logical(node)
         left, right = self._evaluate(node.left), self._evaluate(node.right)
+        if node.operator in ("==", "!=") and (equal := self._string_equality(node, left, right)) is not None:
+            return self._make(truth_type(self.context), int(equal == (node.operator == "==")))
         left_type, right_type = self._rvalue_type(left), self._rvalue_type(right)
         a, b = self.number(left, node.left.column), self.number(right, node.right.column)
         pointers = (left_type.kind is TypeKind.POINTER, right_type.kind is TypeKind.POINTER)
@@ -300,12 +313,21 @@ class Evaluator:
         type_ = common_type(left_type, right_type)
         a, b = convert(a, type_), convert(b, type_)
         if node.operator in _COMPARISONS:
-            return self._make(c_types.INT, int(_COMPARISONS[node.operator](a, b)))
+            return self._make(truth_type(self.context), int(_COMPARISONS[node.operator](a, b)))
         if node.operator in _BITWISE:
             if type_.kind is TypeKind.FLOAT:
                 raise self._invalid_operands(node, left_type, right_type)
             return self._make(type_, _BITWISE[node.operator](int(a), int(b)))
         return self._make(type_, self._arithmetic(node, type_, a, b))
+
+    def _string_equality(self, node: nodes.Binary, left: TypedValue, right: TypedValue) -> bool | None:
+        """``text == "literal"`` on a string object (not a C ``char *``, compared by address)."""
+        for value, other in ((left, node.right), (right, node.left)):
+            if isinstance(other, nodes.String) and value.type.kind in (TypeKind.STRUCT, TypeKind.UNION):
+                equal = self.context.equals_string(value, other.value)
+                if equal is not None:
+                    return equal
+        return None
 
     def _arithmetic(self, node: nodes.Binary, type_: CType, a: Number, b: Number) -> Number:
         operator_ = node.operator
@@ -343,7 +365,7 @@ class Evaluator:
         (left_type, a), (right_type, b) = left, right
         operator_ = node.operator
         if operator_ in _COMPARISONS and all(is_scalar(t) for t in (left_type, right_type)):
-            return self._make(c_types.INT, int(_COMPARISONS[operator_](int(a), int(b))))
+            return self._make(truth_type(self.context), int(_COMPARISONS[operator_](int(a), int(b))))
         if pointers == (True, True) and operator_ == "-":
             return self._make(PTRDIFF, truncating_divide(int(a) - int(b), element_size(left_type)))
         if operator_ == "+" and pointers == (False, True) and is_integer(left_type):
@@ -360,8 +382,9 @@ class Evaluator:
     def _logical(self, node: nodes.Binary) -> TypedValue:
         left = self.number(self._evaluate(node.left), node.left.column) != 0
         if left == (node.operator == "||"):
-            return self._make(c_types.INT, int(left))
-        return self._make(c_types.INT, int(self.number(self._evaluate(node.right), node.right.column) != 0))
+            return self._make(truth_type(self.context), int(left))
+        right = self.number(self._evaluate(node.right), node.right.column) != 0
+        return self._make(truth_type(self.context), int(right))
 
     # -- the rest
 

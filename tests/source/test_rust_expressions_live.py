@@ -1,0 +1,70 @@
+"""Rust expressions in a Rust frame under real Wasmtime: auto-deref through references,
+`!` on bool and integers, `==` between strings and literals; and a condition through a
+reference compiled into the agent, which stops only where it holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.source.debugger import SourceDebugger
+from adapters.source.model import BreakpointSpec, StopKind
+from adapters.wasm.process import LaunchOptions
+from tests.conftest import FIXTURES, marker_lines
+
+SOURCE = FIXTURES / "lang" / "rust_orders.rs"
+
+
+@pytest.fixture
+def module(fixtures):
+    if "rust_orders" not in fixtures:
+        pytest.skip("rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)")
+    return fixtures["rust_orders"]
+
+
+def _launch(module, condition: str | None = None) -> SourceDebugger:
+    debugger = SourceDebugger.launch(LaunchOptions(module))
+    line = marker_lines(SOURCE)["weigh"]
+    (result,) = debugger.set_source_breakpoints(str(SOURCE), [BreakpointSpec(line=line, condition=condition)])
+    assert result.verified, result.message
+    debugger.start(stop_on_entry=False)
+    return debugger
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("item.qty", "3"),  # item: &Item
+        ("order.customer", '"ada"'),  # order: &Order
+        ("order.item.name", '"bolt"'),  # through two references
+        ("(*item).qty + 1", "4"),
+        ("!positive", "true"),  # a bool, not C's int
+        ("!item.fragile && item.qty < 5", "true"),
+        ("!item.qty", "4294967292"),  # on an integer, Rust's `!` is the bitwise complement
+        ('order.customer == "ada"', "true"),
+        ('item.name != "bolt"', "false"),
+        ('"bolt" == item.name', "true"),
+    ],
+)
+def test_rust_expressions(module, text, shown):
+    debugger = _launch(module)
+    try:
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        result = debugger.evaluate(text, debugger.stack()[0].id)
+        assert result.value == shown, text
+    finally:
+        debugger.close()
+
+
+@pytest.mark.parametrize(("condition", "names"), [("item.qty == 10", ['"nut"', '"cog"']), ("!positive", ['"bolt"'])])
+def test_condition_through_a_reference_runs_in_the_agent(module, condition, names):
+    debugger = _launch(module, condition)
+    try:
+        (breakpoint,) = debugger.breakpoints.user.values()
+        assert not breakpoint.host_condition, "the condition was not compiled into the agent"
+        seen = []
+        while (stop := debugger.resume()).kind is StopKind.BREAKPOINT:
+            seen.append(debugger.evaluate("item.name", debugger.stack()[0].id).value)
+        assert stop.kind is StopKind.EXITED
+        assert seen == names
+    finally:
+        debugger.close()
