@@ -29,7 +29,7 @@ from adapters.source.expressions.interface import (
     TypeScope,
 )
 from adapters.source.expressions.parser import parse
-from adapters.source.types import LANG_RUST, LANG_ZIG
+from adapters.source.types import LANG_C, LANG_RUST, LANG_ZIG
 
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
 PTRDIFF = c_types.LONG
@@ -43,8 +43,8 @@ AUTO_DEREFERENCING = (LANG_RUST, LANG_ZIG)  # `a.b` reaches through pointers and
 
 
 def truth_type(scope: TypeScope) -> CType:
-    """The type of ``!x``, ``a == b``, ``a && b``: ``int`` in C, ``bool`` in Rust and Zig."""
-    return c_types.BOOL if scope.language in (LANG_RUST, LANG_ZIG) else c_types.INT
+    """The type of ``!x``, ``a == b``, ``a && b``: ``int`` in C, ``bool`` in C++, Rust and Zig."""
+    return c_types.INT if scope.language == LANG_C else c_types.BOOL
 
 
 def resolve_type(scope: TypeScope, type_name: nodes.TypeName, column: int) -> CType:

@@ -1,6 +1,7 @@
-"""Rust expressions in a Rust frame under real Wasmtime: auto-deref through references,
-`!` on bool and integers, `==` between strings and literals; and a condition through a
-reference compiled into the agent, which stops only where it holds."""
+"""Expressions in the frame's language under real Wasmtime. Rust: auto-deref through
+references, `!` on bool and integers, `==` between strings and literals, and a condition
+through a reference compiled into the agent, which stops only where it holds. C++: `==`
+on std::string, `(Derived *)` casts, comparisons that are bools."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from adapters.wasm.process import LaunchOptions
 from tests.conftest import FIXTURES, marker_lines
 
 SOURCE = FIXTURES / "lang" / "rust_orders.rs"
+CPP_SOURCE = FIXTURES / "lang" / "cpp_values.cpp"
 
 
 @pytest.fixture
@@ -21,10 +23,10 @@ def module(fixtures):
     return fixtures["rust_orders"]
 
 
-def _launch(module, condition: str | None = None) -> SourceDebugger:
+def _launch(module, condition: str | None = None, source=SOURCE, marker="weigh") -> SourceDebugger:
     debugger = SourceDebugger.launch(LaunchOptions(module))
-    line = marker_lines(SOURCE)["weigh"]
-    (result,) = debugger.set_source_breakpoints(str(SOURCE), [BreakpointSpec(line=line, condition=condition)])
+    line = marker_lines(source)[marker]
+    (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line, condition=condition)])
     assert result.verified, result.message
     debugger.start(stop_on_entry=False)
     return debugger
@@ -66,5 +68,27 @@ def test_condition_through_a_reference_runs_in_the_agent(module, condition, name
             seen.append(debugger.evaluate("item.name", debugger.stack()[0].id).value)
         assert stop.kind is StopKind.EXITED
         assert seen == names
+    finally:
+        debugger.close()
+
+
+CPP_CHECKS = [
+    ('short_text == "lion"', "true"),  # a short std::string, inside the object
+    ('short_text != "lion"', "false"),
+    ('short_text == "lio"', "false"),
+    ('"lion" == short_text', "true"),
+    ('long_text == "a pride of lions, \\"Leo\\" and\\tfriends"', "true"),  # on the heap
+    ('empty_text == ""', "true"),
+    ("((zoo::Lion *)&animal)->pride_", "3"),  # animal: Animal& bound to a Lion
+    ("portions > 5 && !(portions > 50)", "true"),  # a C++ comparison is a bool
+]
+
+
+def test_cpp_expressions(fixtures):
+    debugger = _launch(fixtures["cpp_values"], source=CPP_SOURCE, marker="cpp_main")
+    try:
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        frame = debugger.stack()[0].id
+        assert {text: debugger.evaluate(text, frame).value for text, _ in CPP_CHECKS} == dict(CPP_CHECKS)
     finally:
         debugger.close()
