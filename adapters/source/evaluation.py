@@ -54,11 +54,14 @@ class Expressions:
         expression = parse(text, evaluator.is_type_name)
         value = evaluator.evaluate(expression)
         display_format = expression.format or ("hex" if hex else None)
-        if isinstance(value.type, DwarfType) and expression.format is None:
+        if isinstance(value.type, DwarfType) and display_format in (None, "hex"):  # the renderer knows hex
             location = MemoryLocation(value.address) if value.address is not None else value.place
             if location is not None:
                 rendered = self._debugger.inspector.renderer.variable(
-                    text, ValueObject(value.type.model, location, scope.frame), Format(hex=hex), text
+                    text,
+                    ValueObject(value.type.model, location, scope.frame),
+                    Format(hex=display_format == "hex"),
+                    text,
                 )
                 return EvaluationResult(
                     rendered.value,

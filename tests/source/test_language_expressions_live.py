@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 
 from adapters.source.debugger import SourceDebugger
+from adapters.source.expressions.errors import ExpressionError
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.wasm.process import LaunchOptions
-from tests.conftest import FIXTURES, marker_lines
+from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines
 
 SOURCE = FIXTURES / "lang" / "rust_orders.rs"
 CPP_SOURCE = FIXTURES / "lang" / "cpp_values.cpp"
@@ -90,5 +91,31 @@ def test_cpp_expressions(fixtures):
         assert debugger.resume().kind is StopKind.BREAKPOINT
         frame = debugger.stack()[0].id
         assert {text: debugger.evaluate(text, frame).value for text, _ in CPP_CHECKS} == dict(CPP_CHECKS)
+    finally:
+        debugger.close()
+
+
+ZIG_CHECKS = [
+    ("students[1]", '{name="brian", score=78}'),  # a Zig slice indexes like an array, within its len
+    ("students[1].name", '"brian"'),
+    ("students[1],x", '{name="brian", score=0x4e}'),  # a format suffix keeps the rich rendering
+    ('student.name == "ada"', "true"),
+    ("!(student.score > 90)", "false"),
+]
+
+
+def test_zig_expressions(examples):
+    source = EXAMPLE_SOURCES["grades"]
+    debugger = SourceDebugger.launch(LaunchOptions(examples["grades"]))
+    try:
+        line = line_of("grades", "sum += student.score;")
+        (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
+        assert result.verified, result.message
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        frame = debugger.stack()[0].id
+        assert {text: debugger.evaluate(text, frame).value for text, _ in ZIG_CHECKS} == dict(ZIG_CHECKS)
+        with pytest.raises(ExpressionError, match="index 3 is out of bounds"):
+            debugger.evaluate("students[3]", frame)
     finally:
         debugger.close()

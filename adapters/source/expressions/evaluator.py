@@ -210,9 +210,7 @@ class Evaluator:
             if field.type.signed and bits >> (field.bit_size - 1):
                 bits -= 1 << field.bit_size
             return self._make(field.type, bits)
-        data = record.data[field.offset : field.offset + field.type.size] if record.data is not None else None
-        address = record.address + field.offset if record.address is not None else None
-        return TypedValue(field.type, data, address)
+        return self._field_value(record, field)
 
     def _Index(self, node: nodes.Index) -> TypedValue:
         if reads_memory_directly(node, lambda name: self.context.lookup(name) is not None):
@@ -222,6 +220,8 @@ class Evaluator:
             return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
         base = self._evaluate(node.target)
         index = self._integer(node.index)
+        if self.context.language == LANG_ZIG and base.type.kind is TypeKind.STRUCT:
+            base = self._zig_slice_elements(base, index, node)
         element = base.type.target
         if base.type.kind not in (TypeKind.ARRAY, TypeKind.POINTER) or element is None:
             raise ExpressionError(f"a {base.type.name} cannot be indexed", node.column)
@@ -234,6 +234,22 @@ class Evaluator:
             return TypedValue(element, base.data[start : start + element.size])
         address = int(self.number(base, node.column)) + index * element.size
         return TypedValue(element, address=address & 0xFFFFFFFF)
+
+    def _zig_slice_elements(self, slice_: TypedValue, index: int, node: nodes.Index) -> TypedValue:
+        """A Zig slice (``ptr`` and ``len``) indexed: its ``ptr``, once ``index`` is checked against ``len``."""
+        pointer, length = (self.context.field(slice_.type, name) for name in ("ptr", "len"))
+        if pointer is None or length is None:
+            return slice_
+        count = self.number(self._field_value(slice_, length), node.column)
+        if not 0 <= index < count:
+            raise ExpressionError(f"index {index} is out of bounds (the slice has {count} elements)", node.index.column)
+        return self._field_value(slice_, pointer)
+
+    @staticmethod
+    def _field_value(record: TypedValue, field: Field) -> TypedValue:
+        data = record.data[field.offset : field.offset + field.type.size] if record.data is not None else None
+        address = record.address + field.offset if record.address is not None else None
+        return TypedValue(field.type, data, address)
 
     def _integer(self, node: nodes.Node) -> int:
         value = self._evaluate(node)
