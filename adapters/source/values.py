@@ -342,6 +342,9 @@ class ValueRenderer:
                     parts.append("...")
                     break
             return "{" + ", ".join(parts) + "}"
+        if isinstance(stripped, FunctionType) and value.address is not None:  # `print f`, as gdb shows it
+            function = stripped.function_in_table(value.address)
+            return f"{{{stripped.name}}} {_hex_address(value.address)}" + (f" <{function}>" if function else "")
         if isinstance(stripped, VoidType):
             return "void"
         if isinstance(stripped, UnknownType):
@@ -373,6 +376,8 @@ class ValueRenderer:
             return "0x0"
         if _is_char(target):
             return f"{_hex_address(address)} {self._c_string(value, address)}"
+        if isinstance(target, FunctionType) and (function := target.function_in_table(address)) is not None:
+            return f"{_hex_address(address)} <{function}>"  # as gdb shows a function pointer
         return _hex_address(address)
 
     def _c_string(self, value: ValueObject, address: int, limit: int = STRING_LIMIT) -> str:

@@ -5,6 +5,8 @@ on std::string, `(Derived *)` casts, comparisons that are bools."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from adapters.source.debugger import SourceDebugger
@@ -117,5 +119,38 @@ def test_zig_expressions(examples):
         assert {text: debugger.evaluate(text, frame).value for text, _ in ZIG_CHECKS} == dict(ZIG_CHECKS)
         with pytest.raises(ExpressionError, match="index 3 is out of bounds"):
             debugger.evaluate("students[3]", frame)
+    finally:
+        debugger.close()
+
+
+FUNCTION_POINTERS = FIXTURES / "lang" / "function_pointers.c"
+
+
+def test_function_pointers_name_their_function(fixtures):
+    debugger = _launch(fixtures["function_pointers"], source=FUNCTION_POINTERS, marker="fp")
+    try:
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        frame = debugger.stack()[0]
+        (locals_scope,) = [scope for scope in debugger.scopes(frame.id) if scope.name == "Locals"]
+        shown = {variable.name: variable.value for variable in debugger.variables(locals_scope.reference)}
+        assert re.fullmatch(r"\{hash=0x[0-9a-f]+ <djb2>, size=8\}", shown["t"])
+        assert re.fullmatch(r"0x[0-9a-f]+ <sdbm>", shown["other"])
+        assert re.fullmatch(r"\{unsigned int \(const char \*\)\} 0x[0-9a-f]+ <djb2>", debugger.evaluate("djb2").value)
+        assert debugger.evaluate("t.hash == djb2").value == "1"
+        assert debugger.evaluate("other == djb2").value == "0"
+        with pytest.raises(ExpressionError, match="never takes"):
+            debugger.evaluate("never")
+    finally:
+        debugger.close()
+
+
+@pytest.mark.parametrize(("condition", "stops"), [("other == sdbm", True), ("t.hash != djb2", False)])
+def test_condition_on_a_function_pointer_runs_in_the_agent(fixtures, condition, stops):
+    debugger = _launch(fixtures["function_pointers"], condition, source=FUNCTION_POINTERS, marker="fp")
+    try:
+        (breakpoint,) = debugger.breakpoints.user.values()
+        assert not breakpoint.host_condition, "the condition was not compiled into the agent"
+        expected = StopKind.BREAKPOINT if stops else StopKind.EXITED
+        assert debugger.resume().kind is expected
     finally:
         debugger.close()

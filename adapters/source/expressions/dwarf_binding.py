@@ -150,7 +150,7 @@ class DwarfProgram:
     def __init__(self, module: WasmModule, dwarf: DWARFInfo, resolver: TypeResolver | None = None) -> None:
         self.module = module
         self.dwarf = dwarf
-        self.resolver = resolver or TypeResolver(dwarf)
+        self.resolver = resolver or TypeResolver(dwarf, module)
 
     @cached_property
     def _named_types(self) -> dict[str, DIE]:
@@ -191,6 +191,32 @@ class DwarfProgram:
                     if name and (name not in found or _is_discarded(found[name])):
                         found[name] = die
         return found
+
+    @cached_property
+    def _functions(self) -> dict[str, DIE]:
+        """Functions with code, by qualified and plain name."""
+        found: dict[str, DIE] = {}
+        for die in self._all_dies():
+            if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes:
+                for name in (self.resolver.qualified_name(die), _name(die)):
+                    if name:
+                        found.setdefault(name, die)
+        return found
+
+    @cached_property
+    def _table_slots(self) -> dict[int, int]:
+        return {function: slot for slot, function in sorted(self.module.table_functions.items(), reverse=True)}
+
+    def function(self, name: str) -> TypedValue | None:
+        """A function by name, as C sees it: its address is its slot in the function table."""
+        die = self._functions.get(name)
+        if die is None:
+            return None
+        body = self.module.function_at(die.attributes["DW_AT_low_pc"].value + (self.module.code_offset or 0))
+        slot = self._table_slots.get(body.index) if body is not None else None
+        if slot is None:
+            raise ExpressionError(f"'{name}' is a function whose address the program never takes (no table slot)")
+        return TypedValue(DwarfType(self.resolver.resolve(die)), address=slot)
 
     @cached_property
     def wasm_global_names(self) -> dict[str, int]:
@@ -298,7 +324,7 @@ class DwarfEvaluationContext(_DwarfScope):
     def lookup(self, name: str) -> TypedValue | None:
         found = self.variable(name)
         if found is None:
-            return self.program.enumerator(name)
+            return self.program.enumerator(name) or self.program.function(name)
         die, frame_relative = found
         if _is_discarded(die):
             raise ExpressionError(f"'{name}' is not in the linked program (the linker discarded it)")
@@ -368,7 +394,15 @@ class DwarfCompileScope(_DwarfScope):
         found = self.variable(name)
         if found is None:
             enumerator = self.program.enumerator(name)
-            return Located(enumerator.type, Known(enumerator.data)) if enumerator is not None else None
+            if enumerator is not None:
+                return Located(enumerator.type, Known(enumerator.data))
+            try:
+                function = self.program.function(name)
+            except ExpressionError:
+                return None
+            if function is None or function.address is None:
+                return None
+            return Located(c_types.pointer_to(function.type), Known(function.address.to_bytes(4, "little")))
         die, frame_relative = found
         place = None if _is_discarded(die) else self._place(die, frame_relative)
         return Located(DwarfType(self.program.resolver.type_of(die)), place) if place is not None else None

@@ -108,9 +108,9 @@ class Evaluator:
     def number(self, value: TypedValue, column: int | None = None) -> Number:
         """The value of a scalar, with arrays decayed to their address."""
         kind = value.type.kind
-        if kind is TypeKind.ARRAY:
+        if kind in (TypeKind.ARRAY, TypeKind.FUNCTION):  # decays to its address (a function's: its table slot)
             if value.address is None:
-                raise ExpressionError(f"the array {value.type.name} is not in memory", column)
+                raise ExpressionError(f"the {value.type.name} has no address", column)
             return value.address
         if not is_scalar(value.type):
             raise ExpressionError(f"a {value.type.name} value is not a number", column)
@@ -139,6 +139,8 @@ class Evaluator:
     def _rvalue_type(self, value: TypedValue) -> CType:
         if value.type.kind is TypeKind.ARRAY and value.type.target is not None:
             return c_types.pointer_to(value.type.target)
+        if value.type.kind is TypeKind.FUNCTION:
+            return c_types.pointer_to(value.type)
         return value.type
 
     @staticmethod
