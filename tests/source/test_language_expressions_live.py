@@ -1,7 +1,8 @@
 """Expressions in the frame's language under real Wasmtime. Rust: auto-deref through
-references, `!` on bool and integers, `==` between strings and literals, and a condition
-through a reference compiled into the agent, which stops only where it holds. C++: `==`
-on std::string, `(Derived *)` casts, comparisons that are bools."""
+references, `!` on bool and integers, `==` between strings and literals, `as` casts, tuple
+fields, and a condition through a reference compiled into the agent, which stops only where
+it holds. C++: `==` on std::string, `(Derived *)` casts, comparisons that are bools. Zig:
+slices indexed. C: function pointers named, a function's name as a value."""
 
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ def _launch(module, condition: str | None = None, source=SOURCE, marker="weigh")
         ('order.customer == "ada"', "true"),
         ('item.name != "bolt"', "false"),
         ('"bolt" == item.name', "true"),
+        ("pair.0", "3"),  # tuple fields
+        ("pair.1", "false"),
+        ("item.qty as u8 * 2", "6"),  # `as` casts, binding tighter than `*`
+        ("item.qty as f64 / 2.0", "1.5"),
+        ("-(item.qty as i64)", "-3"),
     ],
 )
 def test_rust_expressions(module, text, shown):

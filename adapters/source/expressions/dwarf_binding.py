@@ -238,7 +238,9 @@ class DwarfProgram:
         return TypedValue(type_, (found[1] & ((1 << (8 * type_.size)) - 1)).to_bytes(type_.size, "little"))
 
     def field(self, record: CType, name: str) -> Field | None:
-        return next((field for field in self._fields(record) if field.name == name), None)
+        """A member by name; ``0`` also finds a Rust tuple field, which DWARF calls ``__0``."""
+        names = (name, f"__{name}") if name.isdigit() else (name,)
+        return next((field for field in self._fields(record) if field.name in names), None)
 
     def field_names(self, record: CType) -> list[str]:
         return [field.name for field in self._fields(record)]
