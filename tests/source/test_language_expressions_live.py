@@ -160,3 +160,43 @@ def test_condition_on_a_function_pointer_runs_in_the_agent(fixtures, condition, 
         assert debugger.resume().kind is expected
     finally:
         debugger.close()
+
+
+# Conditions in Rust's typing and C's arithmetic, all compiled into the agent: at every hit
+# the agent must decide exactly as the host evaluator does.
+RUST_CONDITIONS = [
+    "item.qty == 10",
+    "!positive",
+    "item.qty as u8 * 2 > 10",
+    "order.item.qty != item.qty",
+    "pair.0 > 5 && !pair.1",
+    "!item.qty == 4294967292",
+    "item.qty % 3 == 1",
+    "order.item.fragile || item.qty < 4",
+]
+
+
+def test_agent_and_host_agree_on_rust_conditions(module):
+    debugger = _launch(module)
+    host: dict[str, list[str]] = {condition: [] for condition in RUST_CONDITIONS}
+    try:
+        while debugger.resume().kind is StopKind.BREAKPOINT:
+            frame = debugger.stack()[0].id
+            name = debugger.evaluate("item.name", frame).value
+            for condition in RUST_CONDITIONS:
+                if debugger.evaluate(condition, frame).value == "true":
+                    host[condition].append(name)
+    finally:
+        debugger.close()
+    assert any(host.values()) and not all(len(names) == 4 for names in host.values())
+    for condition in RUST_CONDITIONS:
+        debugger = _launch(module, condition)
+        try:
+            (breakpoint,) = debugger.breakpoints.user.values()
+            assert not breakpoint.host_condition, f"{condition} was not compiled into the agent"
+            stopped = []
+            while debugger.resume().kind is StopKind.BREAKPOINT:
+                stopped.append(debugger.evaluate("item.name", debugger.stack()[0].id).value)
+            assert stopped == host[condition], condition
+        finally:
+            debugger.close()
