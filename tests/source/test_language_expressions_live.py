@@ -90,6 +90,8 @@ CPP_CHECKS = [
     ('empty_text == ""', "true"),
     ("((zoo::Lion *)&animal)->pride_", "3"),  # animal: Animal& bound to a Lion
     ("portions > 5 && !(portions > 50)", "true"),  # a C++ comparison is a bool
+    ("diet == zoo::Diet::Herbivore", "true"),  # enum class enumerators, qualified
+    ("diet == Diet::Carnivore", "false"),
 ]
 
 
@@ -200,3 +202,23 @@ def test_agent_and_host_agree_on_rust_conditions(module):
             assert stopped == host[condition], condition
         finally:
             debugger.close()
+
+
+RUST_ENUM_CHECKS = [
+    ("genre == Genre::Fiction", "true"),  # a fieldless enum's variants, by their paths
+    ("genre != library::Genre::Fiction", "false"),
+    ("Genre::Science", "Science"),  # shown as the variant, not its number
+]
+
+
+def test_rust_enum_variants(fixtures):
+    if "rust_values" not in fixtures:
+        pytest.skip("rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)")
+    source = FIXTURES / "lang" / "rust_values.rs"
+    debugger = _launch(fixtures["rust_values"], source=source, marker="main")
+    try:
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        frame = debugger.stack()[0].id
+        assert {text: debugger.evaluate(text, frame).value for text, _ in RUST_ENUM_CHECKS} == dict(RUST_ENUM_CHECKS)
+    finally:
+        debugger.close()

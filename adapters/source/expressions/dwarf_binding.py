@@ -170,14 +170,20 @@ class DwarfProgram:
 
     @cached_property
     def _enumerators(self) -> dict[str, tuple[DIE, int]]:
+        """Enumerators by plain name and by every qualified spelling (``Genre::Fiction``,
+        ``library::Genre::Fiction``), as Rust and C++ ``enum class`` users write them."""
         found: dict[str, tuple[DIE, int]] = {}
         for die in self._all_dies():
             if die.tag == "DW_TAG_enumeration_type":
+                scopes = (self.resolver.qualified_name(die) or "").split("::")
                 for child in die.iter_children():
                     value = child.attributes.get("DW_AT_const_value")
                     name = child.attributes.get("DW_AT_name")
                     if child.tag == "DW_TAG_enumerator" and value is not None and name is not None:
-                        found.setdefault(name.value.decode("utf-8", "replace"), (die, value.value))
+                        plain = name.value.decode("utf-8", "replace")
+                        found.setdefault(plain, (die, value.value))
+                        for start in range(len(scopes) if scopes != [""] else 0):
+                            found.setdefault("::".join([*scopes[start:], plain]), (die, value.value))
         return found
 
     @cached_property
