@@ -95,14 +95,20 @@ CPP_CHECKS = [
 ]
 
 
-def test_cpp_expressions(fixtures):
-    debugger = _launch(fixtures["cpp_values"], source=CPP_SOURCE, marker="cpp_main")
+def _shown_at(module, source, marker: str, texts: list[str]) -> dict[str, str]:
+    """What each expression evaluates to at the first stop at ``marker``."""
+    debugger = _launch(module, source=source, marker=marker)
     try:
         assert debugger.resume().kind is StopKind.BREAKPOINT
         frame = debugger.stack()[0].id
-        assert {text: debugger.evaluate(text, frame).value for text, _ in CPP_CHECKS} == dict(CPP_CHECKS)
+        return {text: debugger.evaluate(text, frame).value for text in texts}
     finally:
         debugger.close()
+
+
+def test_cpp_expressions(fixtures):
+    shown = _shown_at(fixtures["cpp_values"], CPP_SOURCE, "cpp_main", [text for text, _ in CPP_CHECKS])
+    assert shown == dict(CPP_CHECKS)
 
 
 ZIG_CHECKS = [
@@ -215,10 +221,5 @@ def test_rust_enum_variants(fixtures):
     if "rust_values" not in fixtures:
         pytest.skip("rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)")
     source = FIXTURES / "lang" / "rust_values.rs"
-    debugger = _launch(fixtures["rust_values"], source=source, marker="main")
-    try:
-        assert debugger.resume().kind is StopKind.BREAKPOINT
-        frame = debugger.stack()[0].id
-        assert {text: debugger.evaluate(text, frame).value for text, _ in RUST_ENUM_CHECKS} == dict(RUST_ENUM_CHECKS)
-    finally:
-        debugger.close()
+    shown = _shown_at(fixtures["rust_values"], source, "main", [text for text, _ in RUST_ENUM_CHECKS])
+    assert shown == dict(RUST_ENUM_CHECKS)
