@@ -14,7 +14,6 @@ import math
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,11 +37,11 @@ def _native_build(source: Path, output: Path) -> list[str] | None:
         return ["gcc", "-g", "-O0", str(source), "-o", str(output)] if shutil.which("gcc") else None
     if source.suffix == ".cpp":
         return ["g++", "-g", "-O0", str(source), "-o", str(output)] if shutil.which("g++") else None
-    if source.suffix == ".rs":
-        toolchain = rust_toolchain()
-        flags = read_options([source]).extra_flags  # as for the Wasm build
-        return [toolchain[0], "-g", "-C", "opt-level=0", *flags, str(source), "-o", str(output)] if toolchain else None
-    return [sys.executable, "-m", "ziglang", "build-exe", "-O", "Debug", str(source), f"-femit-bin={output}"]
+    toolchain = rust_toolchain()
+    if source.suffix != ".rs" or toolchain is None:
+        return None
+    flags = read_options([source]).extra_flags  # as for the Wasm build
+    return [toolchain[0], "-g", "-C", "opt-level=0", *flags, str(source), "-o", str(output)]
 
 
 def gdb_leaves(source: Path, marker: str, tmp_path: Path) -> dict[str, object]:
