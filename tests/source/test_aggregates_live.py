@@ -143,3 +143,27 @@ def test_by_value_aggregates_match_gdb(fixtures, tmp_path, source, reference, ma
         path: (ours.get(path, "<missing>"), value) for path, value in theirs.items() if not _same(ours.get(path), value)
     }
     assert not different, different
+
+
+@pytest.mark.parametrize(
+    ("condition", "stops"),
+    [
+        ("big.values[2] == 30 && rec.value == 3 && eight.b == -88", True),
+        ("big.ratio > 3.0 || mix.i != 0x41424344", False),
+    ],
+)
+def test_conditions_on_by_value_parameters_run_in_the_agent(fixtures, condition, stops):
+    """The condition compiler places a by-value parameter in memory at the address its local
+    holds, like the host does: compiled into the agent, the condition reads the real values."""
+    source = SOURCES / "agg_c.c"
+    debugger = SourceDebugger.launch(LaunchOptions(fixtures["agg_c"]))
+    try:
+        line = marker_lines(source)["take"]
+        (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line, condition=condition)])
+        assert result.verified, result.message
+        (breakpoint,) = debugger.breakpoints.user.values()
+        assert not breakpoint.host_condition, "the condition was not compiled into the agent"
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is (StopKind.BREAKPOINT if stops else StopKind.EXITED)
+    finally:
+        debugger.close()
