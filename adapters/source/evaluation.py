@@ -18,7 +18,7 @@ from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.evaluator import Evaluator
 from adapters.source.expressions.logpoints import format_message, parse_template
 from adapters.source.expressions.parser import parse
-from adapters.source.locations import MemoryLocation
+from adapters.source.locations import ImplicitLocation, MemoryLocation
 from adapters.source.model import EvaluationResult
 from adapters.source.values import Format, ValueObject
 
@@ -54,11 +54,16 @@ class Expressions:
         expression = parse(text, evaluator.is_type_name)
         value = evaluator.evaluate(expression)
         display_format = expression.format or ("hex" if hex else None)
-        if isinstance(value.type, DwarfType) and expression.format is None:
+        if isinstance(value.type, DwarfType) and display_format in (None, "hex"):  # the renderer knows hex
             location = MemoryLocation(value.address) if value.address is not None else value.place
+            if location is None and value.data is not None:  # a computed value of a program type (an enumerator)
+                location = ImplicitLocation(value.data)
             if location is not None:
                 rendered = self._debugger.inspector.renderer.variable(
-                    text, ValueObject(value.type.model, location, scope.frame), Format(hex=hex), text
+                    text,
+                    ValueObject(value.type.model, location, scope.frame),
+                    Format(hex=display_format == "hex"),
+                    text,
                 )
                 return EvaluationResult(
                     rendered.value,

@@ -4,6 +4,12 @@ A location says where a variable lives: linear memory, a Wasm local, global or
 operand-stack slot, nowhere (optimized out), or nowhere but with a known value
 (``DW_OP_stack_value``, ``DW_OP_implicit_value``). Pieces combine several.
 Evaluation never raises: what cannot be evaluated becomes a ``LocationError``.
+
+``DW_OP_WASM_location`` is not a register location like ``DW_OP_regN``: it pushes
+the local's (global's, stack slot's) value, as LLVM emits it. Followed by
+``DW_OP_stack_value`` the variable *is* that value (``LocalLocation``...); alone, the
+value is the variable's *address* (LLVM's ``TI_LOCAL_INDIRECT``: a struct passed by
+value, whose local holds a pointer to the caller's copy), so it is a memory location.
 """
 
 from __future__ import annotations
@@ -174,7 +180,7 @@ class _Evaluation:
         self.frame_base = frame_base
         self.stack: list[int] = []
         self.pieces: list[Piece] = []
-        self.register: Location | None = None  # set by a trailing DW_OP_WASM_location
+        self.register: Location | None = None  # DW_OP_WASM_location then DW_OP_stack_value: that storage
         self.implicit: bytes | None = None
         self.is_value = False
 
@@ -198,7 +204,7 @@ class _Evaluation:
         return self.result()
 
     def result(self) -> Location:
-        if self.register is not None:
+        if self.register is not None and self.is_value:
             return self.register
         if self.implicit is not None:
             return ImplicitLocation(self.implicit)
@@ -213,9 +219,8 @@ class _Evaluation:
         name: str = op.op_name
         args = op.args
         stack = self.stack
-        if self.register is not None and name != "DW_OP_piece":
-            # DW_OP_WASM_location followed by more operations means "its value".
-            self.register = None
+        if self.register is not None and name not in ("DW_OP_stack_value", "DW_OP_piece"):
+            self.register = None  # the local's value is computed with, not the variable itself
         if name in _CONSTANT_OPS:
             stack.append(args[0] & _GENERIC_MASK)
         elif name.startswith("DW_OP_lit"):
@@ -303,7 +308,7 @@ class _Evaluation:
         else:
             raise _Unsupported(f"unsupported DW_OP_WASM_location kind {kind}")
         self.stack.append(_wasm_value_bits(value))
-        if following is None or following.op_name == "DW_OP_piece":
+        if following is not None and following.op_name == "DW_OP_stack_value":
             self.register = location
 
     def piece(self, size: int) -> None:

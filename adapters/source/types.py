@@ -14,6 +14,8 @@ from functools import cached_property
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from adapters.source.demangle import demangle
+from adapters.wasm.binary import WasmModule
 from adapters.wasm.leb128 import decode_unsigned
 
 POINTER_SIZE = 4  # wasm32
@@ -412,6 +414,10 @@ class EnumType(_Derived):
 
 
 class FunctionType(_Derived):
+    def function_in_table(self, slot: int) -> str | None:
+        """The function a pointer to this type calls: a C function pointer is a table slot."""
+        return self._resolver.function_in_table(slot)
+
     @cached_property
     def parameters(self) -> tuple[Type, ...]:
         return tuple(
@@ -485,12 +491,19 @@ def _static_address(die: DIE) -> int | None:
 class TypeResolver:
     """Turns type DIEs into ``Type`` objects, one per DIE offset."""
 
-    def __init__(self, dwarf: DWARFInfo | None = None) -> None:
+    def __init__(self, dwarf: DWARFInfo | None = None, module: WasmModule | None = None) -> None:
         self._dwarf = dwarf  # searched by ``find_definition``
+        self._module = module  # its function table names function pointers
         self._types: dict[int, Type] = {}
         self._definitions: dict[tuple[str, str], DIE | None] = {}
         self._languages: dict[int, str] = {}
         self._statics: _StaticIndex | None = None
+
+    def function_in_table(self, slot: int) -> str | None:
+        """The name of the function a function pointer (a slot of table 0) calls, if known."""
+        if self._module is None or slot not in self._module.table_functions:
+            return None
+        return demangle(self._module.function_name(self._module.table_functions[slot]))
 
     def language(self, die: DIE) -> str:
         key = die.cu.cu_offset
@@ -535,7 +548,7 @@ class TypeResolver:
             return CompositeType(self, die, _COMPOSITES[tag])
         if tag == "DW_TAG_enumeration_type":
             return EnumType(self, die)
-        if tag == "DW_TAG_subroutine_type":
+        if tag in ("DW_TAG_subroutine_type", "DW_TAG_subprogram"):  # a function's own type, for `print f`
             return FunctionType(self, die)
         return UnknownType(f"unsupported {tag}")
 

@@ -55,6 +55,7 @@ SUMMARY_DEPTH = 3  # nesting levels spelled out in a summary before "{...}"
 STRING_LIMIT = 512  # bytes of a C string read for a summary
 STRING_CHUNK = 64
 SEQUENCE_LIMIT = 100_000  # elements of a Vec/slice offered as children
+_STRING_KINDS = ("str", "String", "zig-string", "std::string")  # view kinds shown as text
 
 
 class AssignError(UserError, ValueError):
@@ -341,6 +342,9 @@ class ValueRenderer:
                     parts.append("...")
                     break
             return "{" + ", ".join(parts) + "}"
+        if isinstance(stripped, FunctionType) and value.address is not None:  # `print f`, as gdb shows it
+            function = stripped.function_in_table(value.address)
+            return f"{{{stripped.name}}} {_hex_address(value.address)}" + (f" <{function}>" if function else "")
         if isinstance(stripped, VoidType):
             return "void"
         if isinstance(stripped, UnknownType):
@@ -372,6 +376,8 @@ class ValueRenderer:
             return "0x0"
         if _is_char(target):
             return f"{_hex_address(address)} {self._c_string(value, address)}"
+        if isinstance(target, FunctionType) and (function := target.function_in_table(address)) is not None:
+            return f"{_hex_address(address)} <{function}>"  # as gdb shows a function pointer
         return _hex_address(address)
 
     def _c_string(self, value: ValueObject, address: int, limit: int = STRING_LIMIT) -> str:
@@ -437,6 +443,18 @@ class ValueRenderer:
         error = value.member(_member(composite, "error"))
         chosen = error if self._integer(error, False, composite) != 0 else value.member(_member(composite, "payload"))
         return AliasView(chosen, "")
+
+    def string_equals(self, value: ValueObject, literal: bytes) -> bool | None:
+        """Whether a string object (Rust ``&str``/``String``, Zig byte slice, ``std::string``)
+        holds exactly ``literal``; None if ``value`` is not one. Raises LocationUnavailable."""
+        composite = value.type.strip()
+        if not isinstance(composite, CompositeType) or view_kind(composite) not in _STRING_KINDS:
+            return None
+        view = self._view(value, composite, None)
+        assert isinstance(view, TextView)
+        if view.text.endswith("..."):
+            raise LocationUnavailable(f"the string is longer than the {STRING_LIMIT} bytes the debugger reads")
+        return view.text == _quote(literal, rust=composite.language == LANG_RUST)
 
     def _counted_string(self, value: ValueObject, address: int, length: int, rust: bool) -> str:
         if length == 0:

@@ -18,6 +18,7 @@ SECTION_IMPORT = 2
 SECTION_FUNCTION = 3
 SECTION_GLOBAL = 6
 SECTION_EXPORT = 7
+SECTION_ELEMENT = 9
 SECTION_CODE = 10
 
 NAMES_FUNCTIONS = 1  # subsections of the `name` custom section
@@ -104,6 +105,7 @@ class WasmModule:
     global_names: dict[int, str] = field(default_factory=dict)  # e.g. 0: "__stack_pointer"
     module_name: str | None = None
     exports: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (kind, index)
+    table_functions: dict[int, int] = field(default_factory=dict)  # table 0 slot -> function index
     code_offset: int | None = None
     imported_function_count: int = 0
     imported_global_count: int = 0
@@ -189,6 +191,8 @@ def parse_module(data: bytes) -> WasmModule:
                 module.defined_global_count = section_reader.u32()
             elif section_id == SECTION_EXPORT:
                 _read_exports(module, section_reader)
+            elif section_id == SECTION_ELEMENT:
+                _read_elements(module, section_reader)
             elif section_id == SECTION_CODE:
                 module.code_offset = start
                 _read_code(module, section_reader)
@@ -235,6 +239,50 @@ def _read_exports(module: WasmModule, reader: Reader) -> None:
         name = reader.name()
         kind = reader.byte()
         module.exports[name] = (kind, reader.u32())
+
+
+def _read_elements(module: WasmModule, reader: Reader) -> None:
+    """Table 0's slots that active element segments fill with functions: a C function
+    pointer is such a slot. Segments whose offset is not a constant are left out."""
+    for _ in range(reader.u32()):
+        flags = reader.u32()
+        if flags & 1:  # passive or declarative: no slots at instantiation
+            _skip_element_items(reader, flags)
+            continue
+        table = reader.u32() if flags & 2 else 0
+        offset = _constant_offset(reader)
+        functions = _skip_element_items(reader, flags)
+        if table == 0 and offset is not None:
+            for slot, function in enumerate(functions, start=offset):
+                if function is not None:
+                    module.table_functions[slot] = function
+
+
+def _constant_offset(reader: Reader) -> int | None:
+    """An ``i32.const N; end`` offset expression's N; None for any other expression."""
+    opcode = reader.byte()
+    value = reader.sleb(32) if opcode == 0x41 else None
+    while opcode != 0x0B:  # skip to the expression's end (global.get and the like)
+        opcode = reader.byte()
+    return value
+
+
+def _skip_element_items(reader: Reader, flags: int) -> list[int | None]:
+    """A segment's items (after its element kind or type), as function indices where known."""
+    if flags & 3:  # an explicit elemkind (0x00) or reftype byte
+        reader.byte()
+    items: list[int | None] = []
+    for _ in range(reader.u32()):
+        if flags & 4:  # expressions: ref.func N or ref.null
+            opcode = reader.byte()
+            items.append(reader.u32() if opcode == 0xD2 else None)
+            if opcode == 0xD0:
+                reader.byte()
+            while reader.byte() != 0x0B:
+                pass
+        else:
+            items.append(reader.u32())
+    return items
 
 
 def _read_code(module: WasmModule, reader: Reader) -> None:

@@ -494,11 +494,11 @@ CPP_CHECKS = {
     "rectangle_area": [
         ("width_ * height_", "12"),  # members through the implicit `this`
         ("this->width_ + sides_", "7"),
-        ("sizeof(geometry::Rectangle) == sizeof *this", "1"),
+        ("sizeof(geometry::Rectangle) == sizeof *this", "true"),  # a C++ comparison is a bool
     ],
     "cpp_call_area": [
         ("shape.sides_", "4"),  # a reference is used as what it refers to
-        ("&shape == (geometry::Shape *)&rect", "1"),
+        ("&shape == (geometry::Shape *)&rect", "true"),
         ("rect.height_ - rect.width_", "1"),
     ],
 }

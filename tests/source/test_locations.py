@@ -58,11 +58,14 @@ def test_wasm_global_and_stack_value(module, structs):
     wasm, _ = module
     context = ModuleImageContext(wasm)
     stack_pointer = context.global_value(0)  # __stack_pointer's initial value
-    assert evaluate([0xED, 0x01, 0x00], structs, context) == GlobalLocation(0)
+    # DW_OP_WASM_location global 0; DW_OP_stack_value: the value is the global's
+    assert evaluate([0xED, 0x01, 0x00, 0x9F], structs, context) == GlobalLocation(0)
+    # DW_OP_WASM_location alone: the global holds the variable's address (not a register location)
+    assert evaluate([0xED, 0x01, 0x00], structs, context) == MemoryLocation(stack_pointer.unsigned())
     # DW_OP_WASM_location global 0; DW_OP_plus_uconst 8: an address 8 past the stack pointer
     assert evaluate([0xED, 0x01, 0x00, 0x23, 0x08], structs, context) == MemoryLocation(stack_pointer.unsigned() + 8)
     # DW_OP_WASM_location 3 (fixed u32 index) names the same global
-    assert evaluate([0xED, 0x03, 0, 0, 0, 0], structs, context) == GlobalLocation(0)
+    assert evaluate([0xED, 0x03, 0, 0, 0, 0, 0x9F], structs, context) == GlobalLocation(0)
     # DW_OP_lit5 DW_OP_lit3 DW_OP_minus DW_OP_stack_value
     value = evaluate([0x35, 0x33, 0x1C, 0x9F], structs, context)
     assert isinstance(value, ImplicitLocation) and read_location(value, 4, context) == (2).to_bytes(4, "little")

@@ -18,10 +18,8 @@ from dataclasses import dataclass, replace
 from adapters.source.expressions import c_types, nodes
 from adapters.source.expressions.arithmetic import (
     INTEGER_KINDS,
-    common_type,
     decode,
     integer_literal_type,
-    is_arithmetic,
     is_integer,
     promote,
 )
@@ -30,10 +28,7 @@ from adapters.source.expressions.arithmetic import (
 )
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.evaluator import (
-    PTRDIFF,
-    SIZE,
     bitfield_storage,
-    element_size,
     implicit_member,
     reads_memory_directly,
     resolve_type,
@@ -47,6 +42,16 @@ from adapters.source.expressions.interface import (
     Known,
     TypeKind,
 )
+from adapters.source.expressions.operator_types import (
+    AUTO_DEREFERENCING,
+    SIZE,
+    Form,
+    binary_typing,
+    decayed,
+    is_complement,
+    truth_type,
+    unary_type,
+)
 from adapters.source.expressions.parser import parse
 
 Op = list
@@ -54,7 +59,6 @@ _BINARY_OPS = {
     "+": "add", "-": "sub", "*": "mul", "/": "div", "%": "rem", "&": "band", "|": "bor", "^": "bxor",
     "<<": "shl", ">>": "shr", "==": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge",
 }  # fmt: skip
-_COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
 _LOAD_SIZES = (1, 2, 4, 8)
 _ADDRESS_WRAP: Op = ["wrap", 32, False]
 
@@ -206,6 +210,8 @@ class _Compiler:
 
     def _Member(self, node: nodes.Member) -> _Fragment:
         record = self._dereference(self.rvalue(node.target)) if node.arrow else self.compile(node.target)
+        while self.scope.language in AUTO_DEREFERENCING and record.type.kind is TypeKind.POINTER:
+            record = self._dereference(self.rvalue_of(record))
         if not record.in_memory or record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise _NotCompilable("member of a value not in memory")
         field = self.scope.field(record.type, node.name)
@@ -261,11 +267,12 @@ class _Compiler:
                 raise _NotCompilable("address of a value not in memory")
             return _Fragment(operand.ops, c_types.pointer_to(operand.type), may_fail=operand.may_fail)
         operand = self.rvalue(node.operand)
-        if node.operator == "!":
-            return _Fragment((*operand.ops, ["not"]), c_types.INT, may_fail=operand.may_fail)
-        if not is_arithmetic(operand.type) or (node.operator == "~" and not is_integer(operand.type)):
-            raise _NotCompilable(f"unary {node.operator} on {operand.type.name}")
-        promoted = self.convert(operand, promote(operand.type))
+        result_type = unary_type(node.operator, decayed(operand.type), self.scope)
+        if node.operator == "!" and not is_complement(node.operator, operand.type, self.scope):
+            return _Fragment((*operand.ops, ["not"]), result_type, may_fail=operand.may_fail)
+        if node.operator == "!":  # Rust's complement of an integer, in its own type
+            return replace(operand, ops=(*operand.ops, ["bnot"], _wrap(result_type)))
+        promoted = self.convert(operand, result_type)
         if node.operator == "+":
             return promoted
         operation = ["neg"] if node.operator == "-" else ["bnot"]
@@ -302,53 +309,39 @@ class _Compiler:
             # Short-circuit like C: the right side runs only when the left does not decide.
             jump = "and_then" if node.operator == "&&" else "or_else"
             ops = (*left.ops, [jump, len(right.ops) + 1], *right.ops, ["bool"])
-            return _Fragment(ops, c_types.INT, may_fail=left.may_fail or right.may_fail)
+            return _Fragment(ops, truth_type(self.scope), may_fail=left.may_fail or right.may_fail)
         may_fail = left.may_fail or right.may_fail
-        if TypeKind.POINTER in (left.type.kind, right.type.kind):
-            return self._pointer_arithmetic(node.operator, left, right, may_fail)
-        if not (is_arithmetic(left.type) and is_arithmetic(right.type)):
-            raise _NotCompilable("operands")
-        if node.operator in ("<<", ">>"):
-            return self._shift(node.operator, left, right)
-        type_ = common_type(left.type, right.type)
-        left, right = self.convert(left, type_), self.convert(right, type_)
-        ops = (*left.ops, *right.ops, [_BINARY_OPS[node.operator]])
-        if node.operator in _COMPARISONS:
-            return _Fragment(ops, c_types.INT, may_fail=may_fail)
-        if type_.kind is TypeKind.FLOAT:
-            if type_.size != 8 or node.operator not in ("+", "-", "*", "/"):
-                raise _NotCompilable(f"{node.operator} on {type_.name}")
-        else:
-            ops = (*ops, _wrap(type_))
-        return _Fragment(ops, type_, may_fail=may_fail or node.operator in ("/", "%"))
-
-    def _shift(self, operator: str, left: _Fragment, right: _Fragment) -> _Fragment:
-        if not (is_integer(left.type) and is_integer(right.type)):
-            raise _NotCompilable("shift operands")
-        type_ = promote(left.type)
-        count = right.constant
-        if not isinstance(count, int) or not 0 <= count < type_.size * 8:
-            raise _NotCompilable("a shift count that is not a constant in range")
-        left = self.convert(left, type_)
-        ops = (*left.ops, ["const", count], [_BINARY_OPS[operator]], _wrap(type_))
-        return _Fragment(ops, type_, may_fail=left.may_fail)
-
-    def _pointer_arithmetic(self, operator: str, left: _Fragment, right: _Fragment, may_fail: bool) -> _Fragment:
-        pointers = (left.type.kind is TypeKind.POINTER, right.type.kind is TypeKind.POINTER)
-        if operator in _COMPARISONS and left.type.kind in _SCALAR_KINDS and right.type.kind in _SCALAR_KINDS:
+        typing = binary_typing(node.operator, decayed(left.type), decayed(right.type), self.scope)
+        operation = [_BINARY_OPS[node.operator]]
+        if typing.form is Form.POINTER_COMPARISON:
             if TypeKind.FLOAT in (left.type.kind, right.type.kind):
                 raise _NotCompilable("pointer compared with a float")
-            return _Fragment((*left.ops, *right.ops, [_BINARY_OPS[operator]]), c_types.INT, may_fail=may_fail)
-        if pointers == (True, True) and operator == "-":
-            ops = (*left.ops, *right.ops, ["sub"], ["const", element_size(left.type)], ["div"], _wrap(PTRDIFF))
-            return _Fragment(ops, PTRDIFF, may_fail=may_fail)
-        if operator == "+" and pointers == (False, True) and is_integer(left.type):
-            left, right = right, left
-        elif not (operator in ("+", "-") and pointers == (True, False) and is_integer(right.type)):
-            raise _NotCompilable("pointer operands")
-        step = (*right.ops, ["const", element_size(left.type)], ["mul"])
-        ops = (*left.ops, *step, [_BINARY_OPS[operator]], _ADDRESS_WRAP)
-        return _Fragment(ops, left.type, may_fail=may_fail)
+            return _Fragment((*left.ops, *right.ops, operation), typing.result, may_fail=may_fail)
+        if typing.form is Form.POINTER_DIFFERENCE:
+            ops = (*left.ops, *right.ops, ["sub"], ["const", typing.step], ["div"], _wrap(typing.result))
+            return _Fragment(ops, typing.result, may_fail=may_fail)
+        if typing.form is Form.POINTER_OFFSET:
+            pointer, offset = (right, left) if typing.swapped else (left, right)
+            step = (*offset.ops, ["const", typing.step], ["mul"])
+            return _Fragment((*pointer.ops, *step, operation, _ADDRESS_WRAP), typing.result, may_fail=may_fail)
+        if typing.form is Form.SHIFT:
+            count = right.constant
+            if not isinstance(count, int) or not 0 <= count < typing.result.size * 8:
+                raise _NotCompilable("a shift count that is not a constant in range")
+            left = self.convert(left, typing.result)
+            ops = (*left.ops, ["const", count], operation, _wrap(typing.result))
+            return _Fragment(ops, typing.result, may_fail=left.may_fail)
+        assert typing.operands is not None
+        left, right = self.convert(left, typing.operands), self.convert(right, typing.operands)
+        ops = (*left.ops, *right.ops, operation)
+        if typing.form is Form.COMPARISON:
+            return _Fragment(ops, typing.result, may_fail=may_fail)
+        if typing.result.kind is TypeKind.FLOAT:
+            if typing.result.size != 8 or node.operator not in ("+", "-", "*", "/"):
+                raise _NotCompilable(f"{node.operator} on {typing.result.name}")
+        else:
+            ops = (*ops, _wrap(typing.result))
+        return _Fragment(ops, typing.result, may_fail=may_fail or node.operator in ("/", "%"))
 
     def _Conditional(self, node: nodes.Conditional) -> _Fragment:
         condition = self.rvalue(node.condition)
@@ -364,4 +357,3 @@ class _Compiler:
             *condition.ops, ["not"], *otherwise.ops, ["mul"], ["add"],
         )  # fmt: skip
         return _Fragment(ops, then_type, may_fail=condition.may_fail)
-

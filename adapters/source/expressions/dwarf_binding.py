@@ -35,6 +35,7 @@ from adapters.source.locations import (
     WASM_GLOBAL_FIXED,
     WASM_LOCAL,
     GlobalLocation,
+    ImplicitLocation,
     LocalLocation,
     LocationUnavailable,
     MemoryLocation,
@@ -54,8 +55,9 @@ from adapters.source.types import (
     Type,
     TypeResolver,
     VoidType,
+    language_of,
 )
-from adapters.source.values import ValueRegistry, ValueRenderer
+from adapters.source.values import ValueObject, ValueRegistry, ValueRenderer
 from adapters.source.variables import (
     FrameVariables,
     enclosing_subprogram,
@@ -148,7 +150,7 @@ class DwarfProgram:
     def __init__(self, module: WasmModule, dwarf: DWARFInfo, resolver: TypeResolver | None = None) -> None:
         self.module = module
         self.dwarf = dwarf
-        self.resolver = resolver or TypeResolver(dwarf)
+        self.resolver = resolver or TypeResolver(dwarf, module)
 
     @cached_property
     def _named_types(self) -> dict[str, DIE]:
@@ -168,14 +170,20 @@ class DwarfProgram:
 
     @cached_property
     def _enumerators(self) -> dict[str, tuple[DIE, int]]:
+        """Enumerators by plain name and by every qualified spelling (``Genre::Fiction``,
+        ``library::Genre::Fiction``), as Rust and C++ ``enum class`` users write them."""
         found: dict[str, tuple[DIE, int]] = {}
         for die in self._all_dies():
             if die.tag == "DW_TAG_enumeration_type":
+                scopes = (self.resolver.qualified_name(die) or "").split("::")
                 for child in die.iter_children():
                     value = child.attributes.get("DW_AT_const_value")
                     name = child.attributes.get("DW_AT_name")
                     if child.tag == "DW_TAG_enumerator" and value is not None and name is not None:
-                        found.setdefault(name.value.decode("utf-8", "replace"), (die, value.value))
+                        plain = name.value.decode("utf-8", "replace")
+                        found.setdefault(plain, (die, value.value))
+                        for start in range(len(scopes) if scopes != [""] else 0):
+                            found.setdefault("::".join([*scopes[start:], plain]), (die, value.value))
         return found
 
     @cached_property
@@ -189,6 +197,32 @@ class DwarfProgram:
                     if name and (name not in found or _is_discarded(found[name])):
                         found[name] = die
         return found
+
+    @cached_property
+    def _functions(self) -> dict[str, DIE]:
+        """Functions with code, by qualified and plain name."""
+        found: dict[str, DIE] = {}
+        for die in self._all_dies():
+            if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes:
+                for name in (self.resolver.qualified_name(die), _name(die)):
+                    if name:
+                        found.setdefault(name, die)
+        return found
+
+    @cached_property
+    def _table_slots(self) -> dict[int, int]:
+        return {function: slot for slot, function in sorted(self.module.table_functions.items(), reverse=True)}
+
+    def function(self, name: str) -> TypedValue | None:
+        """A function by name, as C sees it: its address is its slot in the function table."""
+        die = self._functions.get(name)
+        if die is None:
+            return None
+        body = self.module.function_at(die.attributes["DW_AT_low_pc"].value + (self.module.code_offset or 0))
+        slot = self._table_slots.get(body.index) if body is not None else None
+        if slot is None:
+            raise ExpressionError(f"'{name}' is a function whose address the program never takes (no table slot)")
+        return TypedValue(DwarfType(self.resolver.resolve(die)), address=slot)
 
     @cached_property
     def wasm_global_names(self) -> dict[str, int]:
@@ -210,7 +244,9 @@ class DwarfProgram:
         return TypedValue(type_, (found[1] & ((1 << (8 * type_.size)) - 1)).to_bytes(type_.size, "little"))
 
     def field(self, record: CType, name: str) -> Field | None:
-        return next((field for field in self._fields(record) if field.name == name), None)
+        """A member by name; ``0`` also finds a Rust tuple field, which DWARF calls ``__0``."""
+        names = (name, f"__{name}") if name.isdigit() else (name,)
+        return next((field for field in self._fields(record) if field.name in names), None)
 
     def field_names(self, record: CType) -> list[str]:
         return [field.name for field in self._fields(record)]
@@ -239,6 +275,7 @@ class _DwarfScope:
         self.program = program
         self.scope_die = scope_die
         self.dwarf_pc = dwarf_pc
+        self.language = language_of(scope_die) if scope_die is not None else LANG_C
 
     @cached_property
     def _locals(self) -> dict[str, DIE]:
@@ -289,14 +326,13 @@ class DwarfEvaluationContext(_DwarfScope):
     def __init__(self, program: DwarfProgram, frame: FrameContext, scope_die: DIE | None, dwarf_pc: int) -> None:
         super().__init__(program, scope_die, dwarf_pc)
         self.frame = frame
-        self._variables = FrameVariables(
-            ValueRenderer(ValueRegistry()), program.resolver, frame, program.dwarf, scope_die, dwarf_pc
-        )
+        self._renderer = ValueRenderer(ValueRegistry())
+        self._variables = FrameVariables(self._renderer, program.resolver, frame, program.dwarf, scope_die, dwarf_pc)
 
     def lookup(self, name: str) -> TypedValue | None:
         found = self.variable(name)
         if found is None:
-            return self.program.enumerator(name)
+            return self.program.enumerator(name) or self.program.function(name)
         die, frame_relative = found
         if _is_discarded(die):
             raise ExpressionError(f"'{name}' is not in the linked program (the linker discarded it)")
@@ -339,6 +375,15 @@ class DwarfEvaluationContext(_DwarfScope):
             raise ExpressionError(f"the operand stack has no slot {index} (it has {len(values)})")
         return _wasm_value(values[index], StackLocation(index))
 
+    def equals_string(self, value: TypedValue, literal: bytes) -> bool | None:
+        if not isinstance(value.type, DwarfType):
+            return None
+        place = MemoryLocation(value.address) if value.address is not None else ImplicitLocation(value.data or b"")
+        try:
+            return self._renderer.string_equals(ValueObject(value.type.model, place, self.frame), literal)
+        except (DebuggeeError, LocationUnavailable) as error:
+            raise ExpressionError(f"cannot read the string: {error}") from error
+
     def assign(self, target: TypedValue, data: bytes) -> None:
         location = MemoryLocation(target.address) if target.address is not None else target.place
         if not isinstance(location, (MemoryLocation, LocalLocation, GlobalLocation)):
@@ -357,7 +402,15 @@ class DwarfCompileScope(_DwarfScope):
         found = self.variable(name)
         if found is None:
             enumerator = self.program.enumerator(name)
-            return Located(enumerator.type, Known(enumerator.data)) if enumerator is not None else None
+            if enumerator is not None:
+                return Located(enumerator.type, Known(enumerator.data))
+            try:
+                function = self.program.function(name)
+            except ExpressionError:
+                return None
+            if function is None or function.address is None:
+                return None
+            return Located(c_types.pointer_to(function.type), Known(function.address.to_bytes(4, "little")))
         die, frame_relative = found
         place = None if _is_discarded(die) else self._place(die, frame_relative)
         return Located(DwarfType(self.program.resolver.type_of(die)), place) if place is not None else None
@@ -382,7 +435,17 @@ class DwarfCompileScope(_DwarfScope):
                 if alias is not None:
                     return InMemory(InGlobal(alias.global_index), first.args[0] + alias.offset)
             return InMemory(register, first.args[0]) if register is not None else None
-        return _register(ops)
+        register = _register(ops[:1])
+        if register is None:
+            return None
+        names = [op.op_name for op in ops[1:]]
+        if names == ["DW_OP_stack_value"]:
+            return register  # the variable's value is the local's
+        if names == []:
+            return InMemory(register, 0)  # the local holds the variable's address
+        if names == ["DW_OP_plus_uconst"]:
+            return InMemory(register, ops[1].args[0])
+        return None
 
     def _operations(self, die: DIE, attribute: str) -> list | None:
         try:
@@ -393,7 +456,8 @@ class DwarfCompileScope(_DwarfScope):
 
 
 def _register(ops: list) -> InLocal | InGlobal | None:
-    """A location that is exactly one Wasm local or global (``DW_OP_WASM_location``)."""
+    """The Wasm local or global whose value a ``DW_OP_WASM_location`` (with or without
+    ``DW_OP_stack_value``) pushes: for a frame base, either form means that value."""
     names = [op.op_name for op in ops]
     if names not in (["DW_OP_WASM_location"], ["DW_OP_WASM_location", "DW_OP_stack_value"]):
         return None

@@ -9,15 +9,12 @@ from adapters.source.expressions import c_types, nodes
 from adapters.source.expressions.arithmetic import (
     INTEGER_KINDS,
     Number,
-    common_type,
     convert,
     decode,
     encode,
     integer_literal_type,
-    is_arithmetic,
     is_integer,
     is_scalar,
-    promote,
 )
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.interface import (
@@ -28,11 +25,20 @@ from adapters.source.expressions.interface import (
     TypeKind,
     TypeScope,
 )
+from adapters.source.expressions.operator_types import (
+    AUTO_DEREFERENCING,
+    SIZE,
+    Form,
+    binary_typing,
+    decayed,
+    is_complement,
+    truth_type,
+    unary_type,
+)
 from adapters.source.expressions.parser import parse
+from adapters.source.types import LANG_ZIG
 
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
-PTRDIFF = c_types.LONG
-SIZE = c_types.UNSIGNED_LONG
 
 _COMPARISONS: dict[str, Callable[[Number, Number], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -48,12 +54,6 @@ def resolve_type(scope: TypeScope, type_name: nodes.TypeName, column: int) -> CT
     for _ in range(type_name.pointers):
         base = c_types.pointer_to(base)
     return base
-
-
-def element_size(pointer_type: CType) -> int:
-    """How far ``p + 1`` moves: the pointee's size (1 for ``void *``, as GNU C does)."""
-    target = pointer_type.target
-    return target.size if target is not None and target.size > 0 else 1
 
 
 def implicit_member(node: nodes.Identifier, scope: TypeScope, this: CType | None) -> nodes.Member | None:
@@ -101,9 +101,9 @@ class Evaluator:
     def number(self, value: TypedValue, column: int | None = None) -> Number:
         """The value of a scalar, with arrays decayed to their address."""
         kind = value.type.kind
-        if kind is TypeKind.ARRAY:
+        if kind in (TypeKind.ARRAY, TypeKind.FUNCTION):  # decays to its address (a function's: its table slot)
             if value.address is None:
-                raise ExpressionError(f"the array {value.type.name} is not in memory", column)
+                raise ExpressionError(f"the {value.type.name} has no address", column)
             return value.address
         if not is_scalar(value.type):
             raise ExpressionError(f"a {value.type.name} value is not a number", column)
@@ -129,10 +129,9 @@ class Evaluator:
                 raise ExpressionError(error.message, node.column) from error
             raise
 
-    def _rvalue_type(self, value: TypedValue) -> CType:
-        if value.type.kind is TypeKind.ARRAY and value.type.target is not None:
-            return c_types.pointer_to(value.type.target)
-        return value.type
+    @staticmethod
+    def _rvalue_type(value: TypedValue) -> CType:
+        return decayed(value.type)
 
     @staticmethod
     def _make(type_: CType, number: Number) -> TypedValue:
@@ -190,6 +189,8 @@ class Evaluator:
         record = self._evaluate(node.target)
         if node.arrow:
             record = self._dereference(record, node.column)
+        while self.context.language in AUTO_DEREFERENCING and self._rvalue_type(record).kind is TypeKind.POINTER:
+            record = self._dereference(record, node.column)
         if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise ExpressionError(f"a {record.type.name} has no members ('{node.name}')", node.column)
         field = self.context.field(record.type, node.name)
@@ -201,9 +202,7 @@ class Evaluator:
             if field.type.signed and bits >> (field.bit_size - 1):
                 bits -= 1 << field.bit_size
             return self._make(field.type, bits)
-        data = record.data[field.offset : field.offset + field.type.size] if record.data is not None else None
-        address = record.address + field.offset if record.address is not None else None
-        return TypedValue(field.type, data, address)
+        return self._field_value(record, field)
 
     def _Index(self, node: nodes.Index) -> TypedValue:
         if reads_memory_directly(node, lambda name: self.context.lookup(name) is not None):
@@ -213,6 +212,8 @@ class Evaluator:
             return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
         base = self._evaluate(node.target)
         index = self._integer(node.index)
+        if self.context.language == LANG_ZIG and base.type.kind is TypeKind.STRUCT:
+            base = self._zig_slice_elements(base, index, node)
         element = base.type.target
         if base.type.kind not in (TypeKind.ARRAY, TypeKind.POINTER) or element is None:
             raise ExpressionError(f"a {base.type.name} cannot be indexed", node.column)
@@ -225,6 +226,22 @@ class Evaluator:
             return TypedValue(element, base.data[start : start + element.size])
         address = int(self.number(base, node.column)) + index * element.size
         return TypedValue(element, address=address & 0xFFFFFFFF)
+
+    def _zig_slice_elements(self, slice_: TypedValue, index: int, node: nodes.Index) -> TypedValue:
+        """A Zig slice (``ptr`` and ``len``) indexed: its ``ptr``, once ``index`` is checked against ``len``."""
+        pointer, length = (self.context.field(slice_.type, name) for name in ("ptr", "len"))
+        if pointer is None or length is None:
+            return slice_
+        count = self.number(self._field_value(slice_, length), node.column)
+        if not 0 <= index < count:
+            raise ExpressionError(f"index {index} is out of bounds (the slice has {count} elements)", node.index.column)
+        return self._field_value(slice_, pointer)
+
+    @staticmethod
+    def _field_value(record: TypedValue, field: Field) -> TypedValue:
+        data = record.data[field.offset : field.offset + field.type.size] if record.data is not None else None
+        address = record.address + field.offset if record.address is not None else None
+        return TypedValue(field.type, data, address)
 
     def _integer(self, node: nodes.Node) -> int:
         value = self._evaluate(node)
@@ -242,13 +259,11 @@ class Evaluator:
             if operand.address is None:
                 raise ExpressionError("cannot take the address of a value that is not in memory", node.column)
             return self._make(c_types.pointer_to(operand.type), operand.address)
-        type_ = self._rvalue_type(operand)
         value = self.number(operand, node.column)
+        result_type = unary_type(node.operator, self._rvalue_type(operand), self.context)
         if node.operator == "!":
-            return self._make(c_types.INT, int(value == 0))
-        if not is_arithmetic(type_) or (node.operator == "~" and not is_integer(type_)):
-            raise ExpressionError(f"invalid operand to unary '{node.operator}' ({type_.name})", node.column)
-        result_type = promote(type_)
+            complement = is_complement(node.operator, self._rvalue_type(operand), self.context)
+            return self._make(result_type, ~int(value) if complement else int(value == 0))
         if node.operator == "-":
             return self._make(result_type, -value)
         if node.operator == "~":
@@ -288,24 +303,41 @@ class Evaluator:
         if node.operator in ("&&", "||"):
             return self._logical(node)
         left, right = self._evaluate(node.left), self._evaluate(node.right)
+        if node.operator in ("==", "!=") and (equal := self._string_equality(node, left, right)) is not None:
+            return self._make(truth_type(self.context), int(equal == (node.operator == "==")))
         left_type, right_type = self._rvalue_type(left), self._rvalue_type(right)
         a, b = self.number(left, node.left.column), self.number(right, node.right.column)
-        pointers = (left_type.kind is TypeKind.POINTER, right_type.kind is TypeKind.POINTER)
-        if any(pointers):
-            return self._pointer_arithmetic(node, (left_type, a), (right_type, b), pointers)
-        if not (is_arithmetic(left_type) and is_arithmetic(right_type)):
-            raise self._invalid_operands(node, left_type, right_type)
-        if node.operator in ("<<", ">>"):
-            return self._shift(node, left_type, a, right_type, b)
-        type_ = common_type(left_type, right_type)
-        a, b = convert(a, type_), convert(b, type_)
-        if node.operator in _COMPARISONS:
-            return self._make(c_types.INT, int(_COMPARISONS[node.operator](a, b)))
-        if node.operator in _BITWISE:
-            if type_.kind is TypeKind.FLOAT:
-                raise self._invalid_operands(node, left_type, right_type)
-            return self._make(type_, _BITWISE[node.operator](int(a), int(b)))
-        return self._make(type_, self._arithmetic(node, type_, a, b))
+        typing = binary_typing(node.operator, left_type, right_type, self.context)
+        operator_ = node.operator
+        if typing.form is Form.POINTER_COMPARISON:
+            return self._make(typing.result, int(_COMPARISONS[operator_](int(a), int(b))))
+        if typing.form is Form.POINTER_DIFFERENCE:
+            return self._make(typing.result, truncating_divide(int(a) - int(b), typing.step))
+        if typing.form is Form.POINTER_OFFSET:
+            pointer, offset = (b, a) if typing.swapped else (a, b)
+            step = int(offset) * typing.step
+            return self._make(typing.result, int(pointer) + (-step if operator_ == "-" else step))
+        if typing.form is Form.SHIFT:
+            if not 0 <= b < typing.result.size * 8:
+                raise ExpressionError(f"shift count {b} is out of range for {typing.result.name}", node.right.column)
+            a = convert(a, typing.result)
+            return self._make(typing.result, a << int(b) if operator_ == "<<" else a >> int(b))
+        assert typing.operands is not None
+        a, b = convert(a, typing.operands), convert(b, typing.operands)
+        if typing.form is Form.COMPARISON:
+            return self._make(typing.result, int(_COMPARISONS[operator_](a, b)))
+        if operator_ in _BITWISE:
+            return self._make(typing.result, _BITWISE[operator_](int(a), int(b)))
+        return self._make(typing.result, self._arithmetic(node, typing.result, a, b))
+
+    def _string_equality(self, node: nodes.Binary, left: TypedValue, right: TypedValue) -> bool | None:
+        """``text == "literal"`` on a string object (not a C ``char *``, compared by address)."""
+        for value, other in ((left, node.right), (right, node.left)):
+            if isinstance(other, nodes.String) and value.type.kind in (TypeKind.STRUCT, TypeKind.UNION):
+                equal = self.context.equals_string(value, other.value)
+                if equal is not None:
+                    return equal
+        return None
 
     def _arithmetic(self, node: nodes.Binary, type_: CType, a: Number, b: Number) -> Number:
         operator_ = node.operator
@@ -318,50 +350,16 @@ class Evaluator:
         if b == 0:
             raise ExpressionError("division by zero", node.column)
         if type_.kind is TypeKind.FLOAT:
-            if operator_ == "%":
-                raise self._invalid_operands(node, type_, type_)
             return a / b
         quotient = truncating_divide(int(a), int(b))
         return quotient if operator_ == "/" else int(a) - quotient * int(b)
 
-    def _shift(self, node: nodes.Binary, left_type: CType, a: Number, right_type: CType, b: Number) -> TypedValue:
-        if not (is_integer(left_type) and is_integer(right_type)):
-            raise self._invalid_operands(node, left_type, right_type)
-        type_ = promote(left_type)
-        if not 0 <= b < type_.size * 8:
-            raise ExpressionError(f"shift count {b} is out of range for {type_.name}", node.right.column)
-        a = convert(a, type_)
-        return self._make(type_, a << int(b) if node.operator == "<<" else a >> int(b))
-
-    def _pointer_arithmetic(
-        self,
-        node: nodes.Binary,
-        left: tuple[CType, Number],
-        right: tuple[CType, Number],
-        pointers: tuple[bool, bool],
-    ) -> TypedValue:
-        (left_type, a), (right_type, b) = left, right
-        operator_ = node.operator
-        if operator_ in _COMPARISONS and all(is_scalar(t) for t in (left_type, right_type)):
-            return self._make(c_types.INT, int(_COMPARISONS[operator_](int(a), int(b))))
-        if pointers == (True, True) and operator_ == "-":
-            return self._make(PTRDIFF, truncating_divide(int(a) - int(b), element_size(left_type)))
-        if operator_ == "+" and pointers == (False, True) and is_integer(left_type):
-            return self._make(right_type, int(b) + int(a) * element_size(right_type))
-        if operator_ in ("+", "-") and pointers == (True, False) and is_integer(right_type):
-            step = int(b) * element_size(left_type)
-            return self._make(left_type, int(a) + (step if operator_ == "+" else -step))
-        raise self._invalid_operands(node, left_type, right_type)
-
-    @staticmethod
-    def _invalid_operands(node: nodes.Binary, left: CType, right: CType) -> ExpressionError:
-        return ExpressionError(f"invalid operands to '{node.operator}' ({left.name} and {right.name})", node.column)
-
     def _logical(self, node: nodes.Binary) -> TypedValue:
         left = self.number(self._evaluate(node.left), node.left.column) != 0
         if left == (node.operator == "||"):
-            return self._make(c_types.INT, int(left))
-        return self._make(c_types.INT, int(self.number(self._evaluate(node.right), node.right.column) != 0))
+            return self._make(truth_type(self.context), int(left))
+        right = self.number(self._evaluate(node.right), node.right.column) != 0
+        return self._make(truth_type(self.context), int(right))
 
     # -- the rest
 

@@ -79,6 +79,8 @@ class TypedValue:
 
 
 class TypeScope(Protocol):
+    language: str  # the frame's language family: adapters.source.types.LANG_C, LANG_CPP, LANG_RUST, LANG_ZIG
+
     def type_named(self, name: str) -> CType | None:
         """A type by the name a cast or ``sizeof`` uses: ``point``, ``struct point``,
         ``uint8_t``, ``ns::Thing``. Base types (``int``...) need not be given."""
@@ -110,6 +112,10 @@ class EvaluationContext(TypeScope, Protocol):
 
     def assign(self, target: TypedValue, data: bytes) -> None:
         """Store ``data`` (already converted to ``target.type``) where ``target`` lives."""
+
+    def equals_string(self, value: TypedValue, literal: bytes) -> bool | None:
+        """Whether a string object (Rust ``&str``/``String``, Zig ``[]const u8``, ``std::string``)
+        holds exactly ``literal``; None when ``value`` is not a string object."""
 
 
 @dataclass(frozen=True)

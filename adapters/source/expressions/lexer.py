@@ -73,8 +73,25 @@ class _Lexer:
             if self.position >= len(self.text):
                 result.append(Token(TokenKind.END, "", self.position + 1))
                 return result
-            result.append(self._token())
+            if result and self._at_tuple_field(result[-1]):
+                result.extend(self._tuple_field())
+            else:
+                result.append(self._token())
         return result
+
+    def _at_tuple_field(self, previous: Token) -> bool:
+        """``.0`` right after an operand (``t.0``, ``f().1``, ``t.0.1``) is a field, not a float."""
+        ends_operand = previous.kind in (TokenKind.IDENTIFIER, TokenKind.INTEGER) or previous.text in (")", "]")
+        return ends_operand and self._peek(0) == "." and self._peek(1).isdigit()
+
+    def _tuple_field(self) -> list[Token]:
+        start = self.position
+        self.position += 1
+        while self._peek(0).isdigit():
+            self.position += 1
+        digits = self.text[start + 1 : self.position]
+        number = Token(TokenKind.INTEGER, digits, start + 2, _integer(digits))
+        return [Token(TokenKind.PUNCTUATOR, ".", start + 1), number]
 
     def _skip_space(self) -> None:
         while self.position < len(self.text) and self.text[self.position].isspace():

@@ -146,6 +146,9 @@ class _Parser:
 
     def binary(self, minimum: int) -> nodes.Node:
         left = self.unary()
+        while self.current.kind is TokenKind.IDENTIFIER and self.current.text == "as":  # Rust: `x as u32`
+            token = self.advance()
+            left = nodes.Cast(token.column, self.type_name(c_pointers=False), left)
         while True:
             token = self.current
             precedence = BINARY_PRECEDENCE.get(token.text) if token.kind is TokenKind.PUNCTUATOR else None
@@ -189,7 +192,7 @@ class _Parser:
         while True:
             token = self.current
             if self.accept("."):
-                node = nodes.Member(token.column, node, self._member_name(), arrow=False)
+                node = nodes.Member(token.column, node, self._member_name(tuple_field=True), arrow=False)
             elif self.accept("->"):
                 node = nodes.Member(token.column, node, self._member_name(), arrow=True)
             elif self.accept("["):
@@ -207,8 +210,11 @@ class _Parser:
             else:
                 return node
 
-    def _member_name(self) -> str:
-        if self.current.kind is not TokenKind.IDENTIFIER:
+    def _member_name(self, tuple_field: bool = False) -> str:
+        """A member's name, or after ``.`` a tuple field's number (Rust ``t.0``)."""
+        token = self.current
+        is_field_number = tuple_field and token.kind is TokenKind.INTEGER and token.text.isdigit()
+        if token.kind is not TokenKind.IDENTIFIER and not is_field_number:
             raise self.error("expected a member name")
         return self.advance().text
 
@@ -262,7 +268,9 @@ class _Parser:
 
     # -- types
 
-    def type_name(self) -> nodes.TypeName:
+    def type_name(self, c_pointers: bool = True) -> nodes.TypeName:
+        """A C type name (``unsigned char *``); without ``c_pointers`` a following ``*`` is left
+        alone, as after Rust's ``as`` (``x as i64 * 2``)."""
         words: list[str] = []
         start = self.current
         while self.current.kind is TokenKind.IDENTIFIER:
@@ -284,7 +292,7 @@ class _Parser:
         if not words:
             raise self.error("expected a type name", start)
         pointers = 0
-        while self.accept("*"):
+        while c_pointers and self.accept("*"):
             pointers += 1
             while self.current.kind is TokenKind.IDENTIFIER and self.current.text in QUALIFIERS:
                 self.advance()
