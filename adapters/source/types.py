@@ -360,6 +360,15 @@ class CompositeType(_Derived):
         )
 
     @cached_property
+    def template_arguments(self) -> tuple[Type, ...]:
+        """The types a template (C++) or generic (Rust) was instantiated with, in order."""
+        return tuple(
+            self._resolver.type_of(child)
+            for child in self._definition().iter_children()
+            if child.tag == "DW_TAG_template_type_param"
+        )
+
+    @cached_property
     def variant_part(self) -> VariantPart | None:
         for child in self._definition().iter_children():
             if child.tag == "DW_TAG_variant_part":

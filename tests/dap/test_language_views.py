@@ -41,7 +41,7 @@ def test_rust_trait_object_shows_the_value_behind_it(client: DapClient, fixtures
     frame = top_frame(client)
     arguments = variables(client, scope_reference(client, frame["id"], "Arguments"))
     shape = arguments["shape"]
-    assert shape["type"] == "&dyn rust_values::Describe" and shape["value"] == "{x=1, y=2}"
+    assert shape["type"] == "&dyn rust_values::Describe" and shape["value"] == "Point { x: 1, y: 2 }"
     assert {name: child["value"] for name, child in variables(client, shape["variablesReference"]).items()} == {
         "x": "1",
         "y": "2",

@@ -146,14 +146,14 @@ def test_rust_option_result_and_enums_by_variant(rust):
         "err": 'Err("broken")',
         "genre": "Fiction",
         "opened": "Opened",
-        "borrowed": "Borrowed {reader: 42, days: 14}",
+        "borrowed": "Borrowed { reader: 42, days: 14 }",
         "returned": "Returned(42)",
     }
     assert main["some_number"].children["0"].value == "3"
     assert {name: child.value for name, child in main["borrowed"].children.items()} == {"reader": "42", "days": "14"}
     assert not main["no_number"].children
     # Option<&Book> uses the null pointer as its None: the niche, not a tag.
-    assert main["maybe_book"].value == 'Some({title="Dune", year=1965, genre=Science})'
+    assert main["maybe_book"].value == 'Some(Book { title: "Dune", year: 1965, genre: Science })'
 
 
 def test_rust_structs_tuples_boxes_and_references(rust):
@@ -161,17 +161,17 @@ def test_rust_structs_tuples_boxes_and_references(rust):
     assert main["tuple"].value == '(7, -3, "pair")'
     assert [(name, child.value) for name, child in main["tuple"].children.items()] == [
         ("0", "7"), ("1", "-3"), ("2", '"pair"')]
-    assert main["boxed"].value == "{x=4, y=5}" and main["boxed"]["y"].value == "5"
-    assert main["reference"].value == "{x=1, y=2}" and main["reference"].type == "&rust_values::Point"
+    assert main["boxed"].value == "Point { x: 4, y: 5 }" and main["boxed"]["y"].value == "5"
+    assert main["reference"].value == "Point { x: 1, y: 2 }" and main["reference"].type == "&rust_values::Point"
     assert main["book"]["title"].value == '"Dune"' and main["book"]["genre"].value == "Science"
-    assert main["shelf"].value == '{label="sci-fi", books=(0) vec![]}'
+    assert main["shelf"].value == 'Shelf { label: "sci-fi", books: (0) vec![] }'
 
 
 def test_rust_method_frame_names_are_demangled(rust):
     restock = rust["restock"]
     assert restock.frames[:2] == ["rust_values::library::Shelf::restock", "rust_values::main"]
     assert restock["self"].type == "&mut rust_values::library::Shelf"
-    assert restock["self"]["books"].value == '(1) vec![{title="Solaris", year=1961, genre=Science}]'
+    assert restock["self"]["books"].value == '(1) vec![Book { title: "Solaris", year: 1961, genre: Science }]'
     assert restock.summaries("title", "year") == {"title": '"Solaris"', "year": "1961"}
 
 

@@ -1,0 +1,311 @@
+"""libc++ views (``std::__1``): strings, containers, smart pointers, optional and variant.
+
+Fields are found by name through libc++'s compressed pairs, anonymous structs and base
+classes (``value["__size_"]``), so both the older ``__compressed_pair`` layout and the
+current one read. Nodes of lists, trees and hash tables are not described in the DWARF
+of every program: their value sits after the node's links, at the value type's
+alignment. Written from the layouts in the DWARF; LLDB's libc++ formatters read for
+which internals exist, nothing copied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from adapters.source.formatters import Formatter, FormatterError
+from adapters.source.formatters.rust import index_path
+from adapters.source.formatters.text import STRING_LIMIT, decode_wide, quote
+from adapters.source.formatters.views import AliasView, FieldsView, MapView, SequenceView, TextView, View, WrapperView
+from adapters.source.types import (
+    ATE_BOOLEAN,
+    LANG_CPP,
+    POINTER_SIZE,
+    ArrayType,
+    BaseType,
+    CompositeType,
+    Type,
+)
+from adapters.source.value_object import NamedValue, ValueObject
+
+ELEMENT_LIMIT = 100_000
+_BOOL = BaseType("bool", 1, ATE_BOOLEAN)
+_STD = r"^std::__1::"
+
+
+def alignment(value_type: Type) -> int:
+    """A type's alignment, from its scalars (DWARF rarely says it)."""
+    stripped = value_type.strip()
+    if isinstance(stripped, CompositeType):
+        return max((alignment(m.type) for m in stripped.members if not m.is_base or m.type.size), default=1)
+    if isinstance(stripped, ArrayType):
+        return alignment(stripped.element)
+    return max(1, min(stripped.size, 8))
+
+
+def _align(offset: int, to: int) -> int:
+    return (offset + to - 1) // to * to
+
+
+def _argument(value: ValueObject, index: int) -> Type:
+    arguments = value.composite().template_arguments
+    if len(arguments) <= index:
+        raise FormatterError(f"{value.type.name} has no template argument {index}")
+    return arguments[index]
+
+
+def _word(value: ValueObject, address: int) -> int:
+    return int.from_bytes(value.context.read_memory(address, POINTER_SIZE), "little")
+
+
+def string_text(value: ValueObject) -> str:
+    """A ``std::basic_string``'s characters sit in the object while short, else behind
+    ``__l.__data_``; the bit ``__is_long_``, shared by both forms, says which."""
+    rep = value["__rep_"]
+    short, long = rep["__s"], rep["__l"]
+    if short["__is_long_"].integer():
+        length = long["__size_"].integer()
+        data = long["__data_"]
+        element = data.pointer().target
+        characters = data.at(data.integer(), element)
+    else:
+        length = short["__size_"].integer()
+        characters = short["__data_"]
+        array = characters.type.strip()
+        assert isinstance(array, ArrayType)
+        element = array.element
+    return _characters(characters, element, length)
+
+
+def _characters(characters: ValueObject, element: Type, length: int) -> str:
+    width = max(element.size, 1)
+    shown = min(length, STRING_LIMIT // width)
+    data = characters.read(shown * width) if shown else b""
+    text = quote(data) if width == 1 else quote(decode_wide(data, width).encode())
+    character = element.strip()
+    kind = character.base_name if isinstance(character, BaseType) else ""
+    prefix = {"wchar_t": "L", "char16_t": "u", "char32_t": "U"}.get(kind, "")
+    return prefix + text + ("..." if length > shown else "")
+
+
+def string_view(value: ValueObject, path: str | None) -> View:
+    return TextView(string_text(value))
+
+
+def string_view_view(value: ValueObject, path: str | None) -> View:
+    data = value["__data_"] if value.has("__data_") else value["__data"]
+    length = (value["__size_"] if value.has("__size_") else value["__size"]).integer()
+    element = data.pointer().target
+    return TextView(_characters(data.at(data.integer(), element), element, length))
+
+
+def _contiguous(value: ValueObject, address: int, count: int, element: Type, path: str | None) -> SequenceView:
+    count = max(0, min(count, ELEMENT_LIMIT))
+    base = value.at(address, element)
+    return SequenceView(count, lambda i: NamedValue(f"[{i}]", base.element(element, i), index_path(path, i)))
+
+
+def vector_view(value: ValueObject, path: str | None) -> View:
+    begin, end = value["__begin_"], value["__end_"]
+    element = begin.pointer().target
+    address = begin.integer()
+    count = (end.integer() - address) // element.size if element.size else 0
+    return _contiguous(value, address, count, element, path)
+
+
+def vector_bool_view(value: ValueObject, path: str | None) -> View:
+    """``vector<bool>`` packs its elements into words, least significant bit first."""
+    address, count = value["__begin_"].integer(), min(value["__size_"].integer(), ELEMENT_LIMIT)
+
+    def bit(i: int) -> NamedValue:
+        byte = value.at(address + i // 8, _BOOL)
+        return NamedValue(f"[{i}]", ValueObject(_BOOL, byte.location, value.context, (i % 8, 1)), None)
+
+    return SequenceView(count, bit)
+
+
+def array_view(value: ValueObject, path: str | None) -> View:
+    elements = value["__elems_"]
+    array = elements.type.strip()
+    if not isinstance(array, ArrayType):  # std::array<T, 0>
+        return SequenceView(0, lambda i: NamedValue("", value))
+    return SequenceView(
+        array.count, lambda i: NamedValue(f"[{i}]", elements.element(array.element, i), index_path(path, i))
+    )
+
+
+def span_view(value: ValueObject, path: str | None) -> View | None:
+    if not value.has("__size_"):
+        return None  # a span of static extent: its size is a template value argument
+    data = value["__data_"]
+    return _contiguous(value, data.integer(), value["__size_"].integer(), data.pointer().target, path)
+
+
+def deque_view(value: ValueObject, path: str | None) -> View:
+    """Blocks of ``4096 / sizeof(T)`` elements (at least 16), listed by ``__map_``."""
+    element = _argument(value, 0)
+    block = max(16, 4096 // element.size) if element.size < 256 else 16
+    blocks = value["__map_"]["__begin_"].integer()
+    start, count = value["__start_"].integer(), min(value["__size_"].integer(), ELEMENT_LIMIT)
+
+    def element_at(i: int) -> NamedValue:
+        position = start + i
+        block_address = _word(value, blocks + POINTER_SIZE * (position // block))
+        return NamedValue(
+            f"[{i}]", value.at(block_address + (position % block) * element.size, element), index_path(path, i)
+        )
+
+    return SequenceView(count, element_at)
+
+
+def _linked(value: ValueObject, first: int, end: int, links: int, next_at: int, element: Type) -> list[ValueObject]:
+    """Values of a linked list's nodes: ``links`` bytes of pointers (the next node's at
+    ``next_at``), then the value."""
+    offset = _align(links, alignment(element))
+    found, node = [], first
+    while node not in (0, end) and len(found) < ELEMENT_LIMIT:
+        found.append(value.at(node + offset, element))
+        node = _word(value, node + next_at)
+    return found
+
+
+def list_view(value: ValueObject, path: str | None) -> View:
+    element = _argument(value, 0)
+    end = value["__end_"]
+    nodes = _linked(value, end["__next_"].integer(), end.address or 0, 2 * POINTER_SIZE, POINTER_SIZE, element)
+    return SequenceView(len(nodes), lambda i: NamedValue(f"[{i}]", nodes[i], None))
+
+
+def forward_list_view(value: ValueObject, path: str | None) -> View:
+    element = _argument(value, 0)
+    first = value["__before_begin_"]["__next_"].integer()
+    nodes = _linked(value, first, 0, POINTER_SIZE, 0, element)
+    return SequenceView(len(nodes), lambda i: NamedValue(f"[{i}]", nodes[i], None))
+
+
+def _tree_nodes(value: ValueObject) -> Iterator[int]:
+    """A red-black tree's nodes in order (``__left_``, ``__right_``, ``__parent_``, colour)."""
+    tree = value["__tree_"]
+    root = tree["__end_node_"]["__left_"].integer()
+    stack: list[int] = []
+    node = root
+    count = 0
+    while (stack or node) and count < ELEMENT_LIMIT:
+        while node:
+            stack.append(node)
+            node = _word(value, node)
+        node = stack.pop()
+        yield node
+        count += 1
+        node = _word(value, node + POINTER_SIZE)
+
+
+def _pair_members(value: ValueObject, node_value: int, key: Type, mapped: Type) -> tuple[ValueObject, ValueObject]:
+    return value.at(node_value, key), value.at(node_value + _align(key.size, alignment(mapped)), mapped)
+
+
+def tree_view(value: ValueObject, path: str | None) -> View:
+    name = value.type.strip().name or ""
+    key = _argument(value, 0)
+    is_map = re.match(_STD + r"(multi)?map<", name) is not None
+    mapped = _argument(value, 1) if is_map else None
+    links = 3 * POINTER_SIZE + 1  # __left_, __right_, __parent_, __is_black_
+    stored = max(alignment(key), alignment(mapped) if mapped is not None else 1)
+    offsets = [node + _align(links, stored) for node in _tree_nodes(value)]
+    if mapped is None:
+        return SequenceView(len(offsets), lambda i: NamedValue(f"[{i}]", value.at(offsets[i], key), None))
+    entries = [_pair_members(value, offset, key, mapped) for offset in offsets]
+    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ")
+
+
+def hash_view(value: ValueObject, path: str | None) -> View:
+    """``unordered_map``/``unordered_set``: a singly linked list of ``__next_``, ``__hash_``, value."""
+    name = value.type.strip().name or ""
+    key = _argument(value, 0)
+    is_map = re.match(_STD + r"unordered_(multi)?map<", name) is not None
+    mapped = _argument(value, 1) if is_map else None
+    table = value["__table_"]
+    stored = max(alignment(key), alignment(mapped) if mapped is not None else 1)
+    offset = _align(2 * POINTER_SIZE, stored)
+    nodes, node = [], table["__first_node_"]["__next_"].integer()
+    while node and len(nodes) < ELEMENT_LIMIT:
+        nodes.append(node + offset)
+        node = _word(value, node)
+    if mapped is None:
+        return SequenceView(len(nodes), lambda i: NamedValue(f"[{i}]", value.at(nodes[i], key), None))
+    entries = [_pair_members(value, address, key, mapped) for address in nodes]
+    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ")
+
+
+def unique_ptr_view(value: ValueObject, path: str | None) -> View:
+    return WrapperView(value["__ptr_"].pointee(), f"*{path}" if path else None, arrow=True, empty="nullptr")
+
+
+def shared_ptr_view(value: ValueObject, path: str | None) -> View:
+    """``shared_ptr``/``weak_ptr`` with its counts as LLDB shows them (``__shared_owners_`` + 1)."""
+    control = value["__cntrl_"].pointee()
+    if control is None:
+        return WrapperView(None, None, empty="nullptr")
+    strong = control["__shared_owners_"].integer() + 1
+    weak = control["__shared_weak_owners_"].integer() + 1
+    counts = (NamedValue("strong", control["__shared_owners_"]), NamedValue("weak", control["__shared_weak_owners_"]))
+    target = value["__ptr_"].pointee() if strong > 0 else None
+    is_weak = name_of(value).startswith("std::__1::weak_ptr<")
+    return WrapperView(
+        target, None if is_weak or path is None else f"*{path}", f"strong={strong}, weak={weak}", counts,
+        empty="expired", arrow=True,
+    )  # fmt: skip
+
+
+def name_of(value: ValueObject) -> str:
+    return value.type.strip().name or ""
+
+
+def optional_view(value: ValueObject, path: str | None) -> View:
+    engaged = value["__engaged_"].integer() != 0
+    return AliasView(value["__val_"] if engaged else None, "nullopt")
+
+
+def variant_view(value: ValueObject, path: str | None) -> View:
+    index = value["__index"].integer()
+    data = value["__data"]
+    if index == 0xFFFFFFFF:
+        return TextView("valueless_by_exception")
+    for _ in range(index):
+        data = data["__tail"]
+    return AliasView(data["__head"]["__value"], "")
+
+
+def tuple_view(value: ValueObject, path: str | None) -> View:
+    leaves = [m for m in value["__base_"].composite().members if m.is_base or m.name is None]
+    base = value["__base_"]
+    fields = tuple(NamedValue(f"[{i}]", base.member(leaf)["__value_"], None) for i, leaf in enumerate(leaves))
+    return FieldsView("", fields, positional=True)
+
+
+def _libcxx(name: str, pattern: str, view) -> Formatter:  # noqa: ANN001 - a ViewFunction
+    return Formatter(name, re.compile(_STD + pattern), view, LANG_CPP)
+
+
+def _string(value: ValueObject, path: str | None) -> View | None:
+    return string_view(value, path) if value.has("__rep_") else None
+
+
+FORMATTERS = (
+    _libcxx("std::string", r"basic_string<", _string),
+    _libcxx("std::string_view", r"basic_string_view<", string_view_view),
+    _libcxx("std::vector<bool>", r"vector<bool,", vector_bool_view),
+    _libcxx("std::vector", r"vector<", vector_view),
+    _libcxx("std::array", r"array<", array_view),
+    _libcxx("std::span", r"span<", span_view),
+    _libcxx("std::deque", r"deque<", deque_view),
+    _libcxx("std::list", r"list<", list_view),
+    _libcxx("std::forward_list", r"forward_list<", forward_list_view),
+    _libcxx("std::map", r"(multi)?(map|set)<", tree_view),
+    _libcxx("std::unordered_map", r"unordered_(multi)?(map|set)<", hash_view),
+    _libcxx("std::unique_ptr", r"unique_ptr<", unique_ptr_view),
+    _libcxx("std::shared_ptr", r"(shared|weak)_ptr<", shared_ptr_view),
+    _libcxx("std::optional", r"optional<", optional_view),
+    _libcxx("std::variant", r"variant<", variant_view),
+    _libcxx("std::tuple", r"tuple<", tuple_view),
+)

@@ -1,0 +1,71 @@
+"""Zig views: slices (strings when of bytes), optionals, error unions and ``std.ArrayList``."""
+
+from __future__ import annotations
+
+import re
+
+from adapters.source.formatters import Formatter
+from adapters.source.formatters.rust import index_path
+from adapters.source.formatters.text import counted_string
+from adapters.source.formatters.views import AliasView, SequenceView, TextView, View
+from adapters.source.types import LANG_ZIG, BaseType
+from adapters.source.value_object import NamedValue, ValueObject
+
+ELEMENT_LIMIT = 100_000
+
+
+def _member_names(value: ValueObject) -> set[str | None]:
+    return {member.name for member in value.composite().members}
+
+
+def _is_byte(value: ValueObject) -> bool:
+    target = value.pointer().target.strip()
+    return isinstance(target, BaseType) and target.size == 1 and target.name in ("u8", "i8", "char")
+
+
+def _elements(slice_value: ValueObject, path: str | None) -> SequenceView:
+    pointer = slice_value["ptr"]
+    element = pointer.pointer().target
+    count = max(0, min(slice_value["len"].integer(), ELEMENT_LIMIT))
+    base = slice_value.at(pointer.integer(), element)
+    return SequenceView(count, lambda i: NamedValue(f"[{i}]", base.element(element, i), index_path(path, i)))
+
+
+def slice_view(value: ValueObject, path: str | None) -> View | None:
+    if _member_names(value) != {"ptr", "len"}:
+        return None
+    if _is_byte(value["ptr"]):
+        return TextView(counted_string(value.context, value["ptr"].integer(), value["len"].integer(), rust=False))
+    return _elements(value, path)
+
+
+def optional_view(value: ValueObject, path: str | None) -> View | None:
+    if _member_names(value) != {"payload", "some"}:
+        return None
+    return AliasView(value["payload"] if value["some"].integer() else None, "null")
+
+
+def error_union_view(value: ValueObject, path: str | None) -> View | None:
+    """An error union shows its error when it holds one, else its payload."""
+    if _member_names(value) != {"error", "payload"}:
+        return None
+    error = value["error"]
+    return AliasView(error if error.integer() else value["payload"], "")
+
+
+def array_list_view(value: ValueObject, path: str | None) -> View | None:
+    if "items" not in _member_names(value):
+        return None
+    return _elements(value["items"], f"{path}.items" if path else None)
+
+
+def _zig(name: str, pattern: str, view) -> Formatter:  # noqa: ANN001 - a ViewFunction
+    return Formatter(name, re.compile(pattern), view, LANG_ZIG)
+
+
+FORMATTERS = (
+    _zig("slice", r"^\[\]", slice_view),
+    _zig("optional", r"^\?", optional_view),
+    _zig("error union", r"!", error_union_view),
+    _zig("std.ArrayList", r"^array_list\.ArrayList", array_list_view),
+)
