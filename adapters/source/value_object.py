@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from adapters.source.frame_context import FrameContext
 from adapters.source.locations import (
+    ImplicitLocation,
     Location,
     LocationUnavailable,
     MemoryLocation,
@@ -98,6 +99,23 @@ class ValueObject:
         elif isinstance(stripped, (BaseType, EnumType)) and stripped.is_signed and data and data[-1] & 0x80:
             number -= 1 << (8 * len(data))
         return number
+
+    def leaf(self) -> ValueObject:
+        """The scalar inside single-field wrappers (``Cell<usize>``, ``AtomicUsize``)."""
+        value = self
+        while isinstance(stripped := value.type.strip(), CompositeType):
+            fields = [m for m in stripped.members if m.type.size == stripped.size]
+            if not fields:
+                break
+            value = value.member(fields[0])
+        return value
+
+    def constant(self, number: int) -> ValueObject:
+        """A value of this (scalar) type that is ``number``, stored nowhere: a count a formatter
+        works out (a weak count without the strong references' share)."""
+        size = max(self.type.size, 1)
+        data = (number & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        return ValueObject(self.type, ImplicitLocation(data), self.context)
 
     def pointer(self) -> PointerType:
         """The pointer type of this value, looking through single-field wrappers (``NonNull``)."""

@@ -439,6 +439,8 @@ class ValueRenderer:
         def entry(i: int) -> NamedValue:
             key, mapped = view.entry(i)
             key_text = self.summary(key, Format())
+            if not view.unique_keys:
+                return NamedValue(f"[{i}] {key_text}", mapped.value)
             evaluate = f"{path}[{key_text}]" if path is not None and literal_key(key, key_text) else None
             return NamedValue(f"[{key_text}]", mapped.value, evaluate)
 

@@ -29,6 +29,8 @@ from adapters.source.expressions.interface import (
     TypedValue,
     TypeKind,
 )
+from adapters.source.expressions.library_access import LibraryAccess
+from adapters.source.formatters import Formatters
 from adapters.source.frame_context import FrameContext
 from adapters.source.locations import (
     WASM_GLOBAL,
@@ -286,12 +288,20 @@ class _DwarfScope:
 class DwarfEvaluationContext(_DwarfScope):
     """A paused source frame as the host evaluator sees it."""
 
-    def __init__(self, program: DwarfProgram, frame: FrameContext, scope_die: DIE | None, dwarf_pc: int) -> None:
+    def __init__(
+        self,
+        program: DwarfProgram,
+        frame: FrameContext,
+        scope_die: DIE | None,
+        dwarf_pc: int,
+        formatters: Formatters | None = None,
+    ) -> None:
         super().__init__(program, scope_die, dwarf_pc)
         self.frame = frame
         self._variables = FrameVariables(
             ValueRenderer(ValueRegistry()), program.resolver, frame, program.dwarf, scope_die, dwarf_pc
         )
+        self.library = LibraryAccess(formatters or Formatters(), frame, DwarfType)  # containers, smart pointers
 
     def lookup(self, name: str) -> TypedValue | None:
         found = self.variable(name)

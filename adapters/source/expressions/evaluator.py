@@ -24,12 +24,14 @@ from adapters.source.expressions.interface import (
     CType,
     EvaluationContext,
     Field,
+    LibraryViews,
     TypedValue,
     TypeKind,
     TypeScope,
 )
 from adapters.source.expressions.parser import parse
 
+LENGTH_METHODS = ("len", "size", "length", "is_empty", "empty")  # answered from library views
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
 PTRDIFF = c_types.LONG
 SIZE = c_types.UNSIGNED_LONG
@@ -184,7 +186,28 @@ class Evaluator:
     # -- postfix
 
     def _Call(self, node: nodes.Call) -> TypedValue:
+        callee = node.target
+        if isinstance(callee, nodes.Member) and callee.name in LENGTH_METHODS and not node.arguments:
+            length = self._library_length(self._evaluate(callee.target))
+            if length is not None:
+                if callee.name in ("is_empty", "empty"):
+                    return self._make(c_types.BOOL, int(length == 0))
+                return self._make(SIZE, length)
         raise ExpressionError("function calls are not supported: the debugger does not run program code", node.column)
+
+    def _library(self) -> LibraryViews | None:
+        return getattr(self.context, "library", None)
+
+    def _library_length(self, value: TypedValue) -> int | None:
+        library = self._library()
+        return library.length(value) if library is not None else None
+
+    def _library_target(self, value: TypedValue) -> TypedValue | None:
+        """What a smart pointer (a struct the library views know) owns, or None."""
+        library = self._library()
+        if library is None or value.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
+            return None
+        return library.target(value)
 
     def _Member(self, node: nodes.Member) -> TypedValue:
         record = self._evaluate(node.target)
@@ -193,6 +216,11 @@ class Evaluator:
         if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise ExpressionError(f"a {record.type.name} has no members ('{node.name}')", node.column)
         field = self.context.field(record.type, node.name)
+        while field is None and (owned := self._library_target(record)) is not None:  # rc.x through Rc, Box
+            record = owned
+            if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
+                break
+            field = self.context.field(record.type, node.name)
         if field is None:
             raise ExpressionError(f"no member '{node.name}' in {record.type.name}", node.column)
         if field.bit_size is not None:
@@ -212,6 +240,11 @@ class Evaluator:
                 raise ExpressionError("mem[] takes an address", node.index.column)
             return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
         base = self._evaluate(node.target)
+        if base.type.kind in (TypeKind.STRUCT, TypeKind.UNION) and (library := self._library()) is not None:
+            key = node.index.value if isinstance(node.index, nodes.String) else self._integer(node.index)
+            element_value = library.index(base, key)
+            if element_value is not None:
+                return element_value
         index = self._integer(node.index)
         element = base.type.target
         if base.type.kind not in (TypeKind.ARRAY, TypeKind.POINTER) or element is None:
@@ -256,6 +289,9 @@ class Evaluator:
         return self._make(result_type, value)
 
     def _dereference(self, pointer: TypedValue, column: int) -> TypedValue:
+        owned = self._library_target(pointer)
+        if owned is not None:  # *p, p->x through unique_ptr, shared_ptr, Box, Rc
+            return owned
         type_ = self._rvalue_type(pointer)
         target = type_.target
         if type_.kind is not TypeKind.POINTER or target is None:

@@ -156,3 +156,17 @@ class CompileScope(TypeScope, Protocol):
 
     def has_variable(self, name: str) -> bool:
         """Whether ``name`` is a variable visible here, wherever it lives."""
+
+
+class LibraryViews(Protocol):
+    """Containers, strings and smart pointers as the program's library views see them; a
+    context may offer one as ``library`` (the evaluator asks it when C semantics find nothing)."""
+
+    def index(self, value: TypedValue, key: int | bytes) -> TypedValue | None:
+        """``value[key]`` for an integer index or key, or a string literal's bytes; None: no view."""
+
+    def target(self, value: TypedValue) -> TypedValue | None:
+        """What a smart pointer owns (``*p``, ``p->x``, ``rc.x``); None: not a smart pointer."""
+
+    def length(self, value: TypedValue) -> int | None:
+        """The element count of a container or string (``v.len()``, ``v.size()``); None: none."""

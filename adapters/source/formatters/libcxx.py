@@ -58,23 +58,24 @@ def _word(value: ValueObject, address: int) -> int:
     return int.from_bytes(value.context.read_memory(address, POINTER_SIZE), "little")
 
 
-def string_text(value: ValueObject) -> str:
-    """A ``std::basic_string``'s characters sit in the object while short, else behind
-    ``__l.__data_``; the bit ``__is_long_``, shared by both forms, says which."""
+def _string_parts(value: ValueObject) -> tuple[ValueObject, Type, int]:
+    """(first character, character type, length) of a ``std::basic_string``: its characters
+    sit in the object while short, else behind ``__l.__data_``; the bit ``__is_long_``,
+    shared by both forms, says which."""
     rep = value["__rep_"]
     short, long = rep["__s"], rep["__l"]
     if short["__is_long_"].integer():
-        length = long["__size_"].integer()
         data = long["__data_"]
         element = data.pointer().target
-        characters = data.at(data.integer(), element)
-    else:
-        length = short["__size_"].integer()
-        characters = short["__data_"]
-        array = characters.type.strip()
-        assert isinstance(array, ArrayType)
-        element = array.element
-    return _characters(characters, element, length)
+        return data.at(data.integer(), element), element, long["__size_"].integer()
+    characters = short["__data_"]
+    array = characters.type.strip()
+    assert isinstance(array, ArrayType)
+    return characters, array.element, short["__size_"].integer()
+
+
+def _text(characters: ValueObject, element: Type, length: int) -> TextView:
+    return TextView(_characters(characters, element, length), length, lambda i: characters.element(element, i))
 
 
 def _characters(characters: ValueObject, element: Type, length: int) -> str:
@@ -89,14 +90,14 @@ def _characters(characters: ValueObject, element: Type, length: int) -> str:
 
 
 def string_view(value: ValueObject, path: str | None) -> View:
-    return TextView(string_text(value))
+    return _text(*_string_parts(value))
 
 
 def string_view_view(value: ValueObject, path: str | None) -> View:
     data = value["__data_"] if value.has("__data_") else value["__data"]
     length = (value["__size_"] if value.has("__size_") else value["__size"]).integer()
     element = data.pointer().target
-    return TextView(_characters(data.at(data.integer(), element), element, length))
+    return _text(data.at(data.integer(), element), element, length)
 
 
 def _contiguous(value: ValueObject, address: int, count: int, element: Type, path: str | None) -> SequenceView:
@@ -215,7 +216,8 @@ def tree_view(value: ValueObject, path: str | None) -> View:
     if mapped is None:
         return SequenceView(len(offsets), lambda i: NamedValue(f"[{i}]", value.at(offsets[i], key), None))
     entries = [_pair_members(value, offset, key, mapped) for offset in offsets]
-    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ")
+    unique = not name.startswith("std::__1::multimap<")
+    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ", unique)
 
 
 def hash_view(value: ValueObject, path: str | None) -> View:
@@ -234,7 +236,8 @@ def hash_view(value: ValueObject, path: str | None) -> View:
     if mapped is None:
         return SequenceView(len(nodes), lambda i: NamedValue(f"[{i}]", value.at(nodes[i], key), None))
     entries = [_pair_members(value, address, key, mapped) for address in nodes]
-    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ")
+    unique = not name.startswith("std::__1::unordered_multimap<")
+    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ", unique)
 
 
 def unique_ptr_view(value: ValueObject, path: str | None) -> View:
@@ -246,9 +249,10 @@ def shared_ptr_view(value: ValueObject, path: str | None) -> View:
     control = value["__cntrl_"].pointee()
     if control is None:
         return WrapperView(None, None, empty="nullptr")
-    strong = control["__shared_owners_"].integer() + 1
-    weak = control["__shared_weak_owners_"].integer() + 1
-    counts = (NamedValue("strong", control["__shared_owners_"]), NamedValue("weak", control["__shared_weak_owners_"]))
+    owners, weak_owners = control["__shared_owners_"], control["__shared_weak_owners_"]
+    strong = owners.integer() + 1  # libc++ counts owners and weak owners from 0 ...
+    weak = weak_owners.integer() + 1 - (1 if strong > 0 else 0)  # ... and all owners as one weak owner
+    counts = (NamedValue("strong", owners.constant(strong)), NamedValue("weak", weak_owners.constant(weak)))
     target = value["__ptr_"].pointee() if strong > 0 else None
     is_weak = name_of(value).startswith("std::__1::weak_ptr<")
     return WrapperView(
@@ -267,8 +271,9 @@ def optional_view(value: ValueObject, path: str | None) -> View:
 
 
 def variant_view(value: ValueObject, path: str | None) -> View:
-    index = value["__index"].integer()
-    data = value["__data"]
+    implementation = value["__impl_"]
+    index = implementation["__index"].integer()
+    data = implementation["__data"]
     if index == 0xFFFFFFFF:
         return TextView("valueless_by_exception")
     for _ in range(index):

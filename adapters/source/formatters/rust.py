@@ -121,8 +121,11 @@ def _sequence(value: ValueObject, path: str | None, prefix: str, brackets: str) 
 
 
 def string_view(value: ValueObject, path: str | None) -> View:
-    address, length, _ = buffer(value)
-    return TextView(counted_string(value.context, address, length, rust=True))
+    address, length, element = buffer(value)
+    base = value.at(address, element)
+    return TextView(
+        counted_string(value.context, address, length, rust=True), length, lambda i: base.element(element, i)
+    )
 
 
 def vec_view(value: ValueObject, path: str | None) -> View:
@@ -240,19 +243,16 @@ def rc_view(value: ValueObject, path: str | None) -> View:
         return WrapperView(None, None, empty="(dangling)")
     shared = inner.pointee()
     assert shared is not None
-    strong = shared["strong"].integer()
-    weak = shared["weak"].integer() - (1 if strong else 0)
+    strong_count, weak_count = shared["strong"].leaf(), shared["weak"].leaf()
+    strong = strong_count.integer()
+    weak = weak_count.integer() - (1 if strong else 0)
     target = shared["value"] if shared.has("value") else shared["data"]
-    counts = (
-        NamedValue("strong", shared["strong"]),
-        NamedValue("weak", shared["weak"]),
-    )
+    counts = (NamedValue("strong", strong_count), NamedValue("weak", weak_count.constant(weak)))
+    note = f"strong={strong}, weak={weak}"
     if strong == 0:
-        return WrapperView(None, None, f"strong={strong}, weak={weak}", counts, empty="(dropped)")
-    is_weak = (value.type.strip().name or "").split("<")[0].endswith("Weak")
-    return WrapperView(
-        target, None if is_weak else f"*{path}" if path else None, f"strong={strong}, weak={weak}", counts
-    )
+        return WrapperView(None, None, note, counts, empty="(dropped)")
+    is_weak = _short_name(value.type.strip().name or "") == "Weak"
+    return WrapperView(target, None if is_weak or path is None else f"*{path}", note, counts)
 
 
 def cell_view(value: ValueObject, path: str | None) -> View:
@@ -264,14 +264,28 @@ def ref_cell_view(value: ValueObject, path: str | None) -> View:
     state = (
         "mutably borrowed" if borrow < 0 else f"borrowed {borrow} times" if borrow > 1 else "borrowed" if borrow else ""
     )
-    return WrapperView(value["value"]["value"], None, state, (NamedValue("borrow", value["borrow"]),))
+    return WrapperView(value["value"]["value"], None, state)
 
 
 def mutex_view(value: ValueObject, path: str | None) -> View:
     poisoned = value["poison"]["failed"].integer() != 0
-    return WrapperView(
-        value["data"]["value"], None, "poisoned" if poisoned else "", (NamedValue("poison", value["poison"]),)
-    )
+    return WrapperView(value["data"]["value"], None, "poisoned" if poisoned else "")
+
+
+def borrow_view(value: ValueObject, path: str | None) -> View:
+    """``Ref``/``RefMut``, what ``RefCell::borrow`` gives: the borrowed value."""
+    return WrapperView(value["value"].pointee(), f"*{path}" if path else None)
+
+
+def pointer_view(value: ValueObject, path: str | None) -> View:
+    """``NonNull``/``Unique``: the pointer inside."""
+    return AliasView(value["pointer"], "")
+
+
+def inner_view(value: ValueObject, path: str | None) -> View | None:
+    """``UnsafeCell``, atomics, ``ManuallyDrop``: the one value inside."""
+    members = value.composite().members
+    return AliasView(value.member(members[0]), "") if len(members) == 1 else None
 
 
 def trait_object_view(value: ValueObject, path: str | None) -> View | None:
@@ -381,6 +395,11 @@ FORMATTERS = (
     _rust("Cell", r"^core::cell::Cell<", cell_view),
     _rust("RefCell", r"^core::cell::RefCell<", ref_cell_view),
     _rust("Mutex", r"^std::sync::(mutex::)?Mutex<", mutex_view),
+    _rust("Ref", r"^core::cell::Ref(Mut)?<", borrow_view),
+    _rust("NonNull", r"^core::ptr::(non_null::NonNull|unique::Unique)<", pointer_view),
+    _rust(
+        "UnsafeCell", r"^core::(cell::UnsafeCell<|sync::atomic::Atomic|mem::manually_drop::ManuallyDrop<)", inner_view
+    ),
     _rust("dyn", r"dyn ", _is_trait_object),
     _rust("enum", r"", _is_enum),
     _rust("tuple", r"^\(", _is_tuple),

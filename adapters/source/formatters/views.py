@@ -14,9 +14,12 @@ from adapters.source.value_object import NamedValue, ValueObject
 
 @dataclass(frozen=True)
 class TextView:
-    """Shown as this text, without children (strings)."""
+    """Shown as this text, without children (strings); ``length`` and ``element`` let
+    expressions take ``s.len()`` and ``s[0]``."""
 
     text: str
+    length: int | None = None
+    element: Callable[[int], ValueObject] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class MapView:
     count: int
     entry: Callable[[int], tuple[ValueObject, NamedValue]]
     separator: str = ": "
+    unique_keys: bool = True  # False (multimaps): children are named ``[i] key``, not ``[key]``
 
 
 @dataclass(frozen=True)
