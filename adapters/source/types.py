@@ -345,6 +345,8 @@ class CompositeType(_Derived):
                 and ("DW_AT_external" in child.attributes or "DW_AT_declaration" in child.attributes)
             )
             name = die_name(child)
+            if "DW_AT_artificial" in child.attributes:  # clang's ``_vtable$``: the class's vtable
+                continue
             address = self._resolver.static_member_address(child) if declared_static and name else None
             if address is not None:
                 found.append(StaticMember(name, self._resolver.type_of(child), address))

@@ -1,0 +1,237 @@
+"""Library views (adapters/source/formatters/) on real compiled programs under real Wasmtime:
+Rust std containers and smart pointers (rustc 1.63's layouts, wasm32-wasi) and libc++'s
+(zig's clang). Each program stops once; the locals are rendered two levels deep, every
+child's evaluate name is evaluated back (what "Add to Watch" sends), and expressions that
+reach through the views are evaluated in the same stop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from adapters.source.debugger import SourceDebugger
+from adapters.source.model import BreakpointSpec, StopKind, UserError
+from adapters.wasm.process import LaunchOptions
+from tests.conftest import FIXTURES, marker_lines
+from tests.source.test_languages import Shown, _render
+
+LANG = FIXTURES / "lang"
+
+
+@dataclass
+class Inspected:
+    variables: dict[str, Shown]
+    watched: dict[str, str]  # evaluate name -> what evaluating it shows
+    evaluated: dict[str, str]  # expression -> value, or "error: ..."
+
+    def __getitem__(self, name: str) -> Shown:
+        return self.variables[name]
+
+
+def _evaluate_names(shown: Shown) -> list[str]:
+    names = [shown.evaluate_name] if shown.evaluate_name else []
+    for child in shown.children.values():
+        names.extend(_evaluate_names(child))
+    return names
+
+
+def _evaluate_all(debugger: SourceDebugger, frame_id: int, expressions: list[str]) -> dict[str, str]:
+    evaluated = {}
+    for expression in expressions:
+        try:
+            evaluated[expression] = debugger.evaluate(expression, frame_id).value
+        except UserError as error:
+            evaluated[expression] = f"error: {error}"
+    return evaluated
+
+
+def inspect(module: Path, source: Path, expressions: list[str]) -> Inspected:
+    (line,) = marker_lines(source).values()
+    debugger = SourceDebugger.launch(LaunchOptions(module))
+    try:
+        (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
+        assert result.verified, result.message
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        frame = debugger.stack()[0]
+        variables = {}
+        for scope in debugger.scopes(frame.id):
+            if scope.name == "Locals":
+                variables = {v.name: _render(debugger, v, 2) for v in debugger.variables(scope.reference)}
+        names = [name for shown in variables.values() for name in _evaluate_names(shown)]
+        return Inspected(
+            variables, _evaluate_all(debugger, frame.id, names), _evaluate_all(debugger, frame.id, expressions)
+        )
+    finally:
+        debugger.close()
+
+
+RUST_EXPRESSIONS = [
+    "orders[0]", "orders[1].id", "orders[0].skus[1]", "orders.len()", 'stock["apple"]', 'stock["kiwi"]',
+    "tree[30]", "*shared", "shared.len()", "*boxed", "*atomic", "queue[2]", "card.last4.len()", "orders[5]",
+    "seen.len()", "set.is_empty()",
+]  # fmt: skip
+CPP_EXPRESSIONS = [
+    "v[1]", "v.size()", "s[0]", "s.size()", 'ages["bob"]', 'ages["zed"]', "*unique", "unique->x", "shared->y",
+    "(*shared).x", "names[2]", "fixed[2]", "v[5]", "queue[2]", "window[1]", "empty_unique->x", "primes.size()",
+    "flags[2]", "flags[1]",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rust(fixtures) -> Inspected:
+    if "rust_std" not in fixtures:
+        pytest.skip("rustc with the wasm32-wasi standard library is not installed")
+    return inspect(fixtures["rust_std"], LANG / "rust_std.rs", RUST_EXPRESSIONS)
+
+
+@pytest.fixture(scope="module")
+def cpp(fixtures) -> Inspected:
+    return inspect(fixtures["cpp_stl"], LANG / "cpp_stl.cpp", CPP_EXPRESSIONS)
+
+
+def values(shown: Shown) -> list[tuple[str, str]]:
+    return [(name, child.value) for name, child in shown.children.items()]
+
+
+# ------------------------------------------------------------------------- Rust
+
+
+def test_rust_structs_vecs_and_strings_in_rust_syntax(rust):
+    assert rust["card"].value == 'Card { last4: "4242", amount: 1999 }'
+    orders = rust["orders"]
+    assert orders.value == (
+        '(2) vec![Order { id: 7, skus: (2) vec!["apple", "pear"] }, Order { id: 8, skus: (0) vec![] }]'
+    )
+    assert orders.indexed == 2 and orders["[0]"]["skus"].evaluate_name == "orders[0].skus"
+    assert rust["name"].value == '"boxed str"' and rust["maybe"].value == 'Some("x")'
+    assert rust["pair"].value == '(1, "two")'
+
+
+def test_rust_hash_and_btree_collections_show_their_entries(rust):
+    stock = rust["stock"]
+    assert stock.value in ('(2) {"apple": 3, "pear": 5}', '(2) {"pear": 5, "apple": 3}')
+    assert dict(values(stock)) == {'["apple"]': "3", '["pear"]': "5"}
+    assert stock['["apple"]'].evaluate_name == 'stock["apple"]'
+    assert rust["seen"].value in ("(2) {11, 22}", "(2) {22, 11}")
+    tree = rust["tree"]  # 20 keys: more than one B-tree node (11 keys each), walked in order
+    assert tree.value.startswith('(20) {0: "v", 10: "v", 20: "v"') and tree.indexed == 20
+    assert list(tree.children)[:3] == ["[0]", "[10]", "[20]"]
+    assert rust["set"].value == "(3) {'a', 'b', 'c'}"
+    assert rust["queue"].value == "(3) [1, 2, 3]"  # pushed 2, 3, then 1 at the front
+
+
+def test_rust_smart_pointers_and_cells_show_value_and_state(rust):
+    assert rust["boxed"].value == "1999"
+    assert rust["shared"].value == '"shared" (strong=2, weak=1)'
+    assert values(rust["shared"]) == [("value", '"shared"'), ("strong", "2"), ("weak", "1")]
+    assert rust["atomic"].value == "41 (strong=1, weak=0)"
+    assert rust["weak"].value == '"shared" (strong=2, weak=1)'
+    assert rust["cell"].value == "5"
+    assert rust["refcell"].value == "(2) vec![1, 2] (borrowed)"
+    assert rust["borrowed"].value == "(2) vec![1, 2]"
+    assert rust["lock"].value == "9"
+    assert rust["add"].value == "closure { offset: 3, cell: 5 }"
+
+
+def test_rust_evaluate_names_of_the_variables_view_evaluate_to_the_same_values(rust):
+    shown = {name: s.value for s in rust.variables.values() for name, s in [(s.evaluate_name, s)] if name}
+    for name, value in shown.items():
+        assert rust.watched[name] == value, name
+    assert rust.watched["orders[0].skus"] == '(2) vec!["apple", "pear"]'
+    assert rust.watched['stock["pear"]'] == "5"
+
+
+def test_rust_expressions_index_and_dereference_through_the_views(rust):
+    assert rust.evaluated == {
+        "orders[0]": 'Order { id: 7, skus: (2) vec!["apple", "pear"] }',
+        "orders[1].id": "8",
+        "orders[0].skus[1]": '"pear"',
+        "orders.len()": "2",
+        'stock["apple"]': "3",
+        'stock["kiwi"]': 'error: no entry with the key "kiwi" at column 6',
+        "tree[30]": '"v"',
+        "*shared": '"shared"',
+        "shared.len()": "6",
+        "*boxed": "1999",
+        "*atomic": "41",
+        "queue[2]": "3",
+        "card.last4.len()": "4",
+        "orders[5]": "error: index 5 is out of bounds (the length is 2) at column 7",
+        "seen.len()": "2",
+        "set.is_empty()": "false",
+    }
+
+
+# -------------------------------------------------------------------------- C++
+
+
+def test_cpp_sequences_show_size_and_elements(cpp):
+    assert cpp["v"].value == "(3) {10, 20, 30}" and cpp["v"]["[1]"].evaluate_name == "v[1]"
+    assert cpp["flags"].value == "(3) {true, false, true}"
+    assert (cpp["s"].value, cpp["view"].value) == ('"rect"', '"a view"')
+    assert cpp["fixed"].value == "(3) {1, 2, 3}" and cpp["window"].value == "(2) {20, 30}"
+    assert cpp["queue"].value == "(3) {1, 2, 3}"
+    assert cpp["linked"].value == "(3) {4, 5, 6}" and cpp["forward"].value == "(2) {7, 8}"
+
+
+def test_cpp_associative_containers_show_entries_not_tree_internals(cpp):
+    ages = cpp["ages"]
+    assert ages.value == '(3) {"ann" = 31, "bob" = 42, "cid" = 7}'
+    assert values(ages) == [('["ann"]', "31"), ('["bob"]', "42"), ('["cid"]', "7")]
+    assert ages['["bob"]'].evaluate_name == 'ages["bob"]'
+    assert cpp["pairs"].value == "(2) {1 = 10, 1 = 11}"
+    assert list(cpp["pairs"].children) == ["[0] 1", "[1] 1"]  # equal keys: named by position
+    assert cpp["primes"].value == "(4) {2, 3, 5, 7}"
+    assert cpp["letters"].value == "(3) {97 'a', 98 'b', 98 'b'}"
+    assert cpp["names"].value in ('(2) {1 = "one", 2 = "two"}', '(2) {2 = "two", 1 = "one"}')
+    assert cpp["ids"].value in ("(2) {4, 8}", "(2) {8, 4}")
+
+
+def test_cpp_smart_pointers_optional_variant_and_tuple(cpp):
+    assert cpp["unique"].value == "{x=1, y=2}"
+    assert [(n, c.value, c.evaluate_name) for n, c in cpp["unique"].children.items()] == [
+        ("x", "1", "unique->x"),
+        ("y", "2", "unique->y"),
+    ]
+    assert cpp["empty_unique"].value == "nullptr"
+    assert cpp["shared"].value == "{x=3, y=4} (strong=1, weak=1)"
+    assert cpp["weak"].value == "{x=3, y=4} (strong=1, weak=1)"
+    assert (cpp["maybe"].value, cpp["nothing"].value) == ("5", "nullopt")
+    assert cpp["choice"].value == '"text"'
+    assert cpp["triple"].value == "(1, 99 'c', true)"
+
+
+def test_cpp_evaluate_names_evaluate_to_the_same_values(cpp):
+    for shown in cpp.variables.values():
+        if shown.evaluate_name:
+            assert cpp.watched[shown.evaluate_name] == shown.value, shown.evaluate_name
+    assert cpp.watched["unique->y"] == "2" and cpp.watched['ages["cid"]'] == "7"
+
+
+def test_cpp_expressions_index_and_dereference_through_the_views(cpp):
+    assert cpp.evaluated == {
+        "v[1]": "20",
+        "v.size()": "3",
+        "s[0]": "114 'r'",
+        "s.size()": "4",
+        'ages["bob"]': "42",
+        'ages["zed"]': 'error: no entry with the key "zed" at column 5',
+        "*unique": "{x=1, y=2}",
+        "unique->x": "1",
+        "shared->y": "4",
+        "(*shared).x": "3",
+        "names[2]": '"two"',
+        "fixed[2]": "3",
+        "v[5]": "error: index 5 is out of bounds (the length is 3) at column 2",
+        "queue[2]": "3",
+        "window[1]": "30",
+        "empty_unique->x": (
+            "error: the std::__1::unique_ptr<Point, std::__1::default_delete<Point> > is nullptr at column 13"
+        ),
+        "primes.size()": "4",
+        "flags[2]": "true",
+        "flags[1]": "false",
+    }
