@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import anyio
 from pydantic import ValidationError
 
-from adapters.source.model import Stop
+from adapters.source.model import Stop, UserError
 from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.process import LaunchOptions
@@ -131,6 +131,12 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
         raise RequestError(f"could not start the program: {error}") from error
     session.config = config
     session.state = State.CONFIGURING
+    try:
+        for path in config.formatter_paths():
+            await session.call(session.debugger.load_formatters, path)
+    except UserError as error:
+        await session.end_debuggee(terminate=True)
+        raise RequestError(str(error)) from error
     session.event("process", process)
     for path in await session.call(session.debugger.loaded_sources):
         session.event("loadedSource", LoadedSourceEventBody(reason="new", source=convert.source(path)))
