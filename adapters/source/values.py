@@ -38,7 +38,9 @@ from adapters.source.locations import (
 from adapters.source.model import UserError, Variable
 from adapters.source.types import (
     ATE_UTF,
+    LANG_CPP,
     LANG_RUST,
+    POINTER_SIZE,
     ArrayType,
     BaseType,
     CompositeType,
@@ -251,6 +253,11 @@ class ValueRenderer:
         if isinstance(target, (VoidType, FunctionType, UnknownType)) or address == 0:
             return
         pointee = value.at(address, pointer.target)
+        dynamic = self._most_derived(pointee)
+        if dynamic is not None:  # members of the object's own class, reached through a cast
+            pointee, target = value.at(address, dynamic), dynamic.strip()
+            if path is not None:
+                path = f"(*({dynamic.name} *)&{path})" if pointer.is_reference else f"(({dynamic.name} *){path})"
         if not pointer.is_reference and not _is_reference_like(pointer):
             result.memory_reference = _hex_address(address)
         if isinstance(target, CompositeType) and self._view(pointee, None) is None:
@@ -331,12 +338,30 @@ class ValueRenderer:
         if pointer.is_reference or _is_reference_like(pointer):
             if address == 0:
                 return "<null reference>"
-            return self._summary(value.at(address, pointer.target), fmt, depth)
+            referred = value.at(address, pointer.target)
+            return self._summary(value.at(address, self._most_derived(referred) or pointer.target), fmt, depth)
         if address == 0:
             return "0x0"
+        dynamic = self._most_derived(value.at(address, pointer.target))
+        if dynamic is not None:
+            return f"({dynamic.name} *) {_hex_address(address)}"
         if _is_char(target):
             return f"{_hex_address(address)} {self._c_string(value, address)}"
         return _hex_address(address)
+
+    def _most_derived(self, pointee: ValueObject) -> Type | None:
+        """The class of a polymorphic C++ object when it is not the static type, read from its
+        vtable pointer (gdb's ``set print object on``); None otherwise or when unknown."""
+        static = pointee.type.strip()
+        if not isinstance(static, CompositeType) or static.language != LANG_CPP or not static.has_vtable_pointer:
+            return None
+        try:
+            dynamic = static.dynamic_type(int.from_bytes(pointee.read(POINTER_SIZE), "little"))
+        except (LocationUnavailable, DebuggeeError):
+            return None  # a dangling pointer: shown as its address, as before
+        if dynamic is None or dynamic.name == static.name:
+            return None
+        return dynamic
 
     def _c_string(self, value: ValueObject, address: int, limit: int = STRING_LIMIT) -> str:
         data = bytearray()

@@ -140,8 +140,21 @@ def test_rust_evaluate_names_of_the_variables_view_evaluate_to_the_same_values(r
     shown = {name: s.value for s in rust.variables.values() for name, s in [(s.evaluate_name, s)] if name}
     for name, value in shown.items():
         assert rust.watched[name] == value, name
+    unevaluated = {name: value for name, value in rust.watched.items() if value.startswith("error")}
+    assert unevaluated == {}
     assert rust.watched["orders[0].skus"] == '(2) vec!["apple", "pear"]'
     assert rust.watched['stock["pear"]'] == "5"
+
+
+def test_cpp_a_base_class_pointer_shows_the_object_of_its_dynamic_type(cpp):
+    shape = cpp["shape"]  # a Shape * to a Rect: its class comes from the object's vtable pointer
+    assert shape.type == "Shape *" and shape.value.startswith("(Rect *) 0x")
+    assert [(name, child.value, child.evaluate_name) for name, child in shape.children.items()] == [
+        ("Shape", "{id=1}", None),
+        ("w", "3", "((Rect *)shape)->w"),
+        ("h", "4", "((Rect *)shape)->h"),
+    ]
+    assert cpp.watched["((Rect *)shape)->h"] == "4"
 
 
 def test_rust_expressions_index_and_dereference_through_the_views(rust):
@@ -208,6 +221,7 @@ def test_cpp_evaluate_names_evaluate_to_the_same_values(cpp):
     for shown in cpp.variables.values():
         if shown.evaluate_name:
             assert cpp.watched[shown.evaluate_name] == shown.value, shown.evaluate_name
+    assert not [name for name, value in cpp.watched.items() if value.startswith("error")]
     assert cpp.watched["unique->y"] == "2" and cpp.watched['ages["cid"]'] == "7"
 
 

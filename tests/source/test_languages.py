@@ -160,7 +160,10 @@ def test_rust_structs_tuples_boxes_and_references(rust):
     main = rust["main"]
     assert main["tuple"].value == '(7, -3, "pair")'
     assert [(name, child.value) for name, child in main["tuple"].children.items()] == [
-        ("0", "7"), ("1", "-3"), ("2", '"pair"')]
+        ("0", "7"),
+        ("1", "-3"),
+        ("2", '"pair"'),
+    ]
     assert main["boxed"].value == "Point { x: 4, y: 5 }" and main["boxed"]["y"].value == "5"
     assert main["reference"].value == "Point { x: 1, y: 2 }" and main["reference"].type == "&rust_values::Point"
     assert main["book"]["title"].value == '"Dune"' and main["book"]["genre"].value == "Science"
@@ -181,7 +184,7 @@ def test_rust_method_frame_names_are_demangled(rust):
 def test_cpp_inheritance_shows_base_members(cpp):
     lion = cpp["cpp_main"]["lion"]
     assert lion.type == "zoo::Lion"
-    assert lion["zoo::Animal"].value == '{name_=' + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
+    assert lion["zoo::Animal"].value == "{name_=" + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
     assert lion["zoo::Animal"]["name_"].value.endswith(' "Leo"')
     # A static member is listed among the children of the class declaring it (not in the one-line summary).
     assert lion["zoo::Animal"]["static population"].value == "1"
@@ -205,7 +208,9 @@ def test_cpp_references_enum_class_and_namespaces(cpp):
     main = cpp["cpp_main"]
     assert (main["keeper_ref"].type, main["keeper_ref"].value) == ("zoo::Keeper &", "{id=7, salary=1234.5}")
     assert main["keeper_ref"]["salary"].value == "1234.5"
-    assert (main["animal"].type, main["animal"]["legs_"].value) == ("zoo::Animal &", "4")
+    # The reference shows the object's own class, a zoo::Lion, from its vtable (gdb's `set print object on`).
+    assert (main["animal"].type, main["animal"]["zoo::Animal"]["legs_"].value) == ("zoo::Animal &", "4")
+    assert main["animal"]["pride_"].value == "3"
     assert (main["diet"].type, main["diet"].value) == ("zoo::Diet", "Herbivore")
     feed = cpp["feed"]
     assert feed.frames[0] == "zoo::feed(zoo::Animal&, zoo::Keeper const&, int*)"

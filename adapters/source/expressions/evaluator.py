@@ -216,6 +216,8 @@ class Evaluator:
         if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise ExpressionError(f"a {record.type.name} has no members ('{node.name}')", node.column)
         field = self.context.field(record.type, node.name)
+        if field is None and node.name.isdigit():  # a Rust tuple's field `.0` is described as `__0`
+            field = self.context.field(record.type, f"__{node.name}")
         while field is None and (owned := self._library_target(record)) is not None:  # rc.x through Rc, Box
             record = owned
             if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):

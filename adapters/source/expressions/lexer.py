@@ -60,6 +60,10 @@ def tokenize(text: str) -> list[Token]:
     return _Lexer(text).tokens()
 
 
+def _ends_operand(token: Token) -> bool:
+    return token.kind is TokenKind.IDENTIFIER or (token.kind is TokenKind.PUNCTUATOR and token.text in (")", "]"))
+
+
 class _Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -72,7 +76,20 @@ class _Lexer:
             if self.position >= len(self.text):
                 result.append(Token(TokenKind.END, "", self.position + 1))
                 return result
+            if result and _ends_operand(result[-1]) and self.text[self.position] == "." and self._peek(1).isdigit():
+                result.extend(self._tuple_field())  # Rust's `pair.0`, not the number `.0`
+                continue
             result.append(self._token())
+
+    def _tuple_field(self) -> list[Token]:
+        start = self.position
+        self.position += 1
+        while self.position < len(self.text) and self.text[self.position].isdigit():
+            self.position += 1
+        return [
+            Token(TokenKind.PUNCTUATOR, ".", start + 1),
+            Token(TokenKind.IDENTIFIER, self.text[start + 1 : self.position], start + 2),
+        ]
 
     def _skip_space(self) -> None:
         while self.position < len(self.text) and self.text[self.position].isspace():
