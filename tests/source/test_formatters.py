@@ -25,6 +25,7 @@ class Inspected:
     variables: dict[str, Shown]
     watched: dict[str, str]  # evaluate name -> what evaluating it shows
     evaluated: dict[str, str]  # expression -> value, or "error: ..."
+    all_globals: list[str]
 
     def __getitem__(self, name: str) -> Shown:
         return self.variables[name]
@@ -56,14 +57,15 @@ def inspect(module: Path, source: Path, expressions: list[str]) -> Inspected:
         debugger.start(stop_on_entry=False)
         assert debugger.resume().kind is StopKind.BREAKPOINT
         frame = debugger.stack()[0]
-        variables = {}
+        variables, all_globals = {}, []
         for scope in debugger.scopes(frame.id):
             if scope.name == "Locals":
                 variables = {v.name: _render(debugger, v, 2) for v in debugger.variables(scope.reference)}
+            if scope.name == "All Globals":
+                all_globals = [v.name for v in debugger.variables(scope.reference)]
         names = [name for shown in variables.values() for name in _evaluate_names(shown)]
-        return Inspected(
-            variables, _evaluate_all(debugger, frame.id, names), _evaluate_all(debugger, frame.id, expressions)
-        )
+        watched, evaluated = _evaluate_all(debugger, frame.id, names), _evaluate_all(debugger, frame.id, expressions)
+        return Inspected(variables, watched, evaluated, all_globals)
     finally:
         debugger.close()
 
@@ -134,6 +136,12 @@ def test_rust_smart_pointers_and_cells_show_value_and_state(rust):
     assert rust["borrowed"].value == "(2) vec![1, 2]"
     assert rust["lock"].value == "9"
     assert rust["add"].value == "closure { offset: 3, cell: 5 }"
+
+
+def test_rust_all_globals_leaves_out_the_compilers_vtables(rust):
+    assert "GLOBAL_PANIC_COUNT" in rust.all_globals  # a static of std: listed
+    assert not [name for name in rust.all_globals if name.endswith("{vtable}")]  # 349 of them in this program
+    assert len(rust.all_globals) < 100
 
 
 def test_rust_evaluate_names_of_the_variables_view_evaluate_to_the_same_values(rust):
