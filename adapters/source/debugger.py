@@ -41,6 +41,7 @@ from adapters.source.model import (
     Variable,
     split_code_address,
 )
+from adapters.source.short_names import short_name
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm import gdbremote
@@ -480,7 +481,7 @@ class SourceDebugger:
                     self._frames.append(
                         SourceFrame(
                             id=len(self._frames) + 1,
-                            name=source_frame.name,
+                            name=short_name(source_frame.name),
                             location=source_frame.location,
                             module_id=frame.module_id,
                             pc=frame.pc,
