@@ -335,6 +335,12 @@ class CompositeType(_Derived):
         """For a Rust trait object (``&dyn Trait``, ``Box<dyn Trait>``): the type behind it."""
         return self._resolver.vtable_implementer(vtable_address)
 
+    def related_type(self, name: str, tag: str = "DW_TAG_structure_type") -> Type | None:
+        """Another type of the same program, by its qualified name (Zig names a generic's
+        helper types after it: ``hash_map.Custom(...).Header``)."""
+        die = self._resolver.find_definition(tag, name)
+        return self._resolver.resolve(die) if die is not None else None
+
     def dynamic_type(self, vtable_pointer: int) -> Type | None:
         """For a polymorphic C++ class: the most derived class of an object with this vtable pointer."""
         return self._resolver.class_of_vtable(vtable_pointer)

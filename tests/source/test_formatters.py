@@ -257,3 +257,20 @@ def test_cpp_expressions_index_and_dereference_through_the_views(cpp):
         "flags[2]": "true",
         "flags[1]": "false",
     }
+
+
+# -------------------------------------------------------------------------- Zig
+
+
+@pytest.fixture(scope="module")
+def zig(fixtures) -> Inspected:
+    return inspect(fixtures["zig_std"], LANG / "zig_std.zig", ["list.items[2]", "list[1]", "ages[9]", 'names["ann"]'])
+
+
+def test_zig_array_list_and_hash_maps_show_size_and_entries(zig):
+    assert zig["list"].value == "(3) {4, 8, 15}" and zig["list"]["[2]"].evaluate_name == "list.items[2]"
+    assert zig["ages"].value in ("(2) {7: 70, 9: 90}", "(2) {9: 90, 7: 70}")
+    assert dict(values(zig["ages"])) == {"[7]": "70", "[9]": "90"}
+    assert zig["names"].value == '(1) {"ann": 31}'
+    assert not [name for name, value in zig.watched.items() if value.startswith("error")]
+    assert zig.evaluated == {"list.items[2]": "15", "list[1]": "8", "ages[9]": "90", 'names["ann"]': "31"}

@@ -53,10 +53,18 @@ class Formatters:
             builtin = (*rust.FORMATTERS, *libcxx.FORMATTERS, *zig.FORMATTERS)
         self._builtin = builtin
         self._user: list[Formatter] = []
+        self._matching: dict[CompositeType, tuple[Formatter, ...]] = {}  # types are made once per DIE
 
     def add(self, pattern: str, view: ViewFunction, language: str | None = None, name: str | None = None) -> None:
         """Show values of types whose name matches ``pattern`` with ``view`` (the user API)."""
         self._user.append(Formatter(name or pattern, re.compile(pattern), view, language))
+        self._matching.clear()
+
+    def _matching_formatters(self, composite: CompositeType) -> tuple[Formatter, ...]:
+        if composite not in self._matching:
+            every = (*self._user, *self._builtin)
+            self._matching[composite] = tuple(formatter for formatter in every if formatter.matches(composite))
+        return self._matching[composite]
 
     def view(self, value: ValueObject, path: str | None) -> View | None:
         """How ``value`` (a struct/class/union) is shown, or None for its raw members: the
@@ -64,9 +72,7 @@ class Formatters:
         composite = value.type.strip()
         if not isinstance(composite, CompositeType):
             return None
-        for formatter in (*self._user, *self._builtin):
-            if not formatter.matches(composite):
-                continue
+        for formatter in self._matching_formatters(composite):
             try:
                 view = formatter.view(value, path)
             except (LocationUnavailable, DebuggeeError, FormatterError):

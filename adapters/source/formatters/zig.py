@@ -1,4 +1,5 @@
-"""Zig views: slices (strings when of bytes), optionals, error unions and ``std.ArrayList``."""
+"""Zig views: slices (strings when of bytes), optionals, error unions, ``std.ArrayList`` and
+``std.HashMap``; layouts of Zig 0.17 (the ``ziglang`` package)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import re
 from adapters.source.formatters import Formatter
 from adapters.source.formatters.rust import index_path
 from adapters.source.formatters.text import counted_string
-from adapters.source.formatters.views import AliasView, SequenceView, TextView, View
-from adapters.source.types import LANG_ZIG, BaseType
+from adapters.source.formatters.views import AliasView, MapView, SequenceView, TextView, View
+from adapters.source.types import LANG_ZIG, BaseType, CompositeType
 from adapters.source.value_object import NamedValue, ValueObject
 
 ELEMENT_LIMIT = 100_000
@@ -59,6 +60,32 @@ def array_list_view(value: ValueObject, path: str | None) -> View | None:
     return _elements(value["items"], f"{path}.items" if path else None)
 
 
+def hash_map_view(value: ValueObject, path: str | None) -> View | None:
+    """``std.HashMap``/``AutoHashMap``/``StringHashMap`` (and their unmanaged ``Custom``): the
+    keys and values arrays sit behind a ``Header`` just before the metadata bytes, one per
+    slot, whose top bit marks a used slot."""
+    table = value["unmanaged"] if value.has("unmanaged") else value
+    header_type = table.composite().related_type(f"{table.type.strip().name}.Header")
+    metadata = table["metadata"].integer()
+    if header_type is None or not isinstance(header := header_type.strip(), CompositeType):
+        return None
+    if metadata == 0:
+        return MapView(0, lambda i: (value, NamedValue("", value)))
+    header_value = value.at(metadata - header.size, header)
+    keys, values, capacity = header_value["keys"], header_value["values"], header_value["capacity"].integer()
+    key_type, value_type = keys.pointer().target, values.pointer().target
+    used = value.context.read_memory(metadata, min(capacity, ELEMENT_LIMIT))
+    slots = [i for i, bits in enumerate(used) if bits & 0x80]
+    first_key, first_value = keys.integer(), values.integer()
+
+    def entry(i: int) -> tuple[ValueObject, NamedValue]:
+        slot = slots[i]
+        mapped = value.at(first_value + slot * value_type.size, value_type)
+        return value.at(first_key + slot * key_type.size, key_type), NamedValue("", mapped)
+
+    return MapView(len(slots), entry)
+
+
 def _zig(name: str, pattern: str, view) -> Formatter:  # noqa: ANN001 - a ViewFunction
     return Formatter(name, re.compile(pattern), view, LANG_ZIG)
 
@@ -67,5 +94,6 @@ FORMATTERS = (
     _zig("slice", r"^\[\]", slice_view),
     _zig("optional", r"^\?", optional_view),
     _zig("error union", r"!", error_union_view),
-    _zig("std.ArrayList", r"^array_list\.ArrayList", array_list_view),
+    _zig("std.ArrayList", r"^array_list\.(ArrayList|Aligned)", array_list_view),
+    _zig("std.HashMap", r"^hash_map\.(HashMap|Custom)\(", hash_map_view),
 )
