@@ -394,6 +394,8 @@ class ValueRenderer:
         items = [self._summary(value.element(element, i), fmt, depth + 1) for i in range(shown)]
         if count > shown:
             items.append("...")
+        if isinstance(array, ArrayType) and array.language == LANG_RUST:
+            return "[" + ", ".join(items) + "]"
         return "{" + ", ".join(items) + "}"
 
     # ------------------------------------------------------- library views

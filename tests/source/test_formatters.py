@@ -6,6 +6,9 @@ reach through the views are evaluated in the same stop."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -274,3 +277,78 @@ def test_zig_array_list_and_hash_maps_show_size_and_entries(zig):
     assert zig["names"].value == '(1) {"ann": 31}'
     assert not [name for name, value in zig.watched.items() if value.startswith("error")]
     assert zig.evaluated == {"list.items[2]": "15", "list[1]": "8", "ages[9]": "90", 'names["ann"]': "31"}
+
+
+# ------------------------------------------------- gdb's Rust printers as a reference
+
+RUST_PRINTERS = Path("/usr/lib/rustlib/etc/gdb_lookup.py")  # Debian's rust-gdb
+_GDB_CONTAINER = re.compile(r"^(\w+)\((?:size=(\d+)|strong=(\d+), weak=(\d+)|borrow=(-?\d+))\)(?: = \{(.*)\})?$")
+
+
+def _top_level_split(text: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    quoted = False
+    for char in text:
+        quoted ^= char == '"'
+        depth += 0 if quoted else (char in "{[(") - (char in "}])")
+        if char == "," and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    if "".join(current).strip():
+        parts.append("".join(current).strip())
+    return parts
+
+
+def _gdb_facts(text: str) -> tuple[str, ...]:
+    """What gdb's printer says of a value, as (size or counts, elements...): `[k] = v` as `k: v`,
+    chars `97 'a'` as `'a'`, strings and numbers as they are."""
+    match = _GDB_CONTAINER.match(text)
+    if match is None:
+        return (text,)
+    kind, size, strong, weak, borrow, inner = match.groups()
+    if strong is not None:
+        fields = dict(part.split(" = ", 1) for part in _top_level_split(inner or ""))
+        return (f"strong={strong}, weak={weak}", fields["value"])
+    items = [
+        re.sub(r"^\[(.*)\] = ", r"\1: ", re.sub(r"^\d+ ('.*')$", r"\1", item)) for item in _top_level_split(inner or "")
+    ]
+    return (size or borrow or "", *sorted(items))
+
+
+def _our_facts(text: str) -> tuple[str, ...]:
+    match = re.match(r"^\((\d+)\) (?:vec!|&)?[\[{](.*)[\]}]$", text)
+    if match is not None:
+        return (match.group(1), *sorted(_top_level_split(match.group(2))))
+    counts = re.match(r"^(.*) \((strong=\d+, weak=\d+)\)$", text)
+    if counts is not None:
+        return (counts.group(2), counts.group(1))
+    return (text,)
+
+
+@pytest.mark.skipif(shutil.which("gdb") is None or not RUST_PRINTERS.exists(), reason="needs gdb and rust-gdb")
+def test_rust_containers_show_what_gdbs_rust_printers_show_on_the_native_build(rust, tmp_path):
+    """The same program built for x86-64 and printed by gdb with rustc's own pretty-printers:
+    sizes, elements (in any order for hash tables), reference counts and shared values agree."""
+    source = LANG / "rust_std.rs"
+    native = tmp_path / "rust_std"
+    subprocess.run(["/usr/bin/rustc", "-g", "-C", "opt-level=0", str(source), "-o", str(native)], check=True)
+    (line,) = marker_lines(source).values()
+    load = f"python import sys; sys.path.insert(0, '{RUST_PRINTERS.parent}'); import gdb_lookup; "
+    load += "gdb.pretty_printers.append(gdb_lookup.lookup)"
+    result = subprocess.run(
+        ["gdb", "-batch", "-nx", "-iex", load, "-ex", f"break {source.name}:{line}", "-ex", "run",
+         "-ex", "info locals", str(native)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    gdb_values = dict(text.split(" = ", 1) for text in result.stdout.splitlines() if re.match(r"^\w+ = ", text))
+    compared = ["seen", "stock", "set", "queue", "shared", "shared2", "atomic", "bytes", "pair"]
+    for name in compared:
+        assert _our_facts(rust[name].value) == _gdb_facts(gdb_values[name]), (name, gdb_values[name])
+    tree = rust["tree"]  # 20 entries: more than our summary spells out, so its children
+    entries = sorted(f"{key[1:-1]}: {child.value}" for key, child in tree.children.items())
+    assert (str(tree.indexed), *entries) == _gdb_facts(gdb_values["tree"])
+    refcell = _gdb_facts(gdb_values["refcell"])  # RefCell(borrow=1) = {value = Vec(size=2) = {1, 2}, ...}
+    assert refcell[0] == "1" and rust["refcell"].value == "(2) vec![1, 2] (borrowed)"
+    assert re.sub(r"^\w+::", "", gdb_values["card"]).replace("{", "{ ").replace("}", " }") == rust["card"].value

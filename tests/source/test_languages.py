@@ -127,7 +127,7 @@ def test_rust_vec_and_slices_have_length_and_elements(rust):
     assert elements == [("[0]", "10"), ("[1]", "20"), ("[2]", "30")]
     sliced = rust["inspect"]["numbers"]
     assert (sliced.value, sliced.type, sliced.indexed) == ("(2) &[20, 30]", "&[i32]", 2)
-    assert rust["main"]["array"].value == "{1, 2, 3, 4}" and rust["main"]["array"].type == "[u16; 4]"
+    assert rust["main"]["array"].value == "[1, 2, 3, 4]" and rust["main"]["array"].type == "[u16; 4]"
 
 
 def test_rust_trait_objects_show_the_value_of_the_type_behind_them(rust):
