@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from adapters.source.formatters import FormatterError, Formatters
-from adapters.source.formatters.rust import literal_key
-from adapters.source.formatters.text import STRING_LIMIT, char_literal, quote
+from adapters.source.formatters.text import STRING_LIMIT, char_literal, is_literal, quote
 from adapters.source.formatters.views import (
     AliasView,
     FieldsView,
@@ -468,7 +467,7 @@ class ValueRenderer:
             key_text = self.summary(key, Format())
             if not view.unique_keys:
                 return NamedValue(f"[{i}] {key_text}", mapped.value)
-            evaluate = f"{path}[{key_text}]" if path is not None and literal_key(key, key_text) else None
+            evaluate = f"{path}[{key_text}]" if path is not None and is_literal(key_text) else None
             return NamedValue(f"[{key_text}]", mapped.value, evaluate)
 
         return entry

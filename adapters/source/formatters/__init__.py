@@ -12,46 +12,21 @@ come before the built-in ones for Rust std, libc++ and Zig std.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
+from adapters.source.formatters import libcxx, rust, zig
+from adapters.source.formatters.base import Formatter, FormatterError, ViewFunction
 from adapters.source.formatters.views import View
 from adapters.source.locations import LocationUnavailable
 from adapters.source.types import CompositeType
 from adapters.source.value_object import ValueObject
 from adapters.wasm.debuggee import DebuggeeError
 
-ViewFunction = Callable[[ValueObject, "str | None"], "View | None"]
-
-
-class FormatterError(Exception):
-    """A formatter could not make sense of a value (a layout it does not know)."""
-
-
-@dataclass(frozen=True)
-class Formatter:
-    """Shows values whose type name matches ``pattern`` (and ``language``, when given)."""
-
-    name: str
-    pattern: re.Pattern[str]
-    view: ViewFunction
-    language: str | None = None
-
-    def matches(self, composite: CompositeType) -> bool:
-        if self.language is not None and composite.language != self.language:
-            return False
-        return self.pattern.search(composite.tag_name or "") is not None
-
 
 class Formatters:
     """The formatters in force: the user's (first added wins) before the built-in ones."""
 
     def __init__(self, builtin: tuple[Formatter, ...] | None = None) -> None:
-        if builtin is None:
-            from adapters.source.formatters import libcxx, rust, zig
-
-            builtin = (*rust.FORMATTERS, *libcxx.FORMATTERS, *zig.FORMATTERS)
-        self._builtin = builtin
+        self._builtin = (*rust.FORMATTERS, *libcxx.FORMATTERS, *zig.FORMATTERS) if builtin is None else builtin
         self._user: list[Formatter] = []
         self._matching: dict[CompositeType, tuple[Formatter, ...]] = {}  # types are made once per DIE
 

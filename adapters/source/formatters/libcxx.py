@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from adapters.source.formatters import Formatter, FormatterError
-from adapters.source.formatters.rust import index_path
+from adapters.source.formatters.base import FormatterError, formatters_for, index_path
 from adapters.source.formatters.text import STRING_LIMIT, decode_wide, quote
 from adapters.source.formatters.views import AliasView, FieldsView, MapView, SequenceView, TextView, View, WrapperView
 from adapters.source.types import (
@@ -201,8 +200,16 @@ def _tree_nodes(value: ValueObject) -> Iterator[int]:
         node = _word(value, node + POINTER_SIZE)
 
 
-def _pair_members(value: ValueObject, node_value: int, key: Type, mapped: Type) -> tuple[ValueObject, ValueObject]:
-    return value.at(node_value, key), value.at(node_value + _align(key.size, alignment(mapped)), mapped)
+def _associative(value: ValueObject, addresses: list[int], key: Type, mapped: Type | None, unique: bool) -> View:
+    """A set's keys or a map's ``pair<const K, V>`` entries, stored at ``addresses`` in nodes."""
+    if mapped is None:
+        return SequenceView(len(addresses), lambda i: NamedValue(f"[{i}]", value.at(addresses[i], key), None))
+    mapped_offset = _align(key.size, alignment(mapped))
+
+    def entry(i: int) -> tuple[ValueObject, NamedValue]:
+        return value.at(addresses[i], key), NamedValue("", value.at(addresses[i] + mapped_offset, mapped))
+
+    return MapView(len(addresses), entry, " = ", unique)
 
 
 def tree_view(value: ValueObject, path: str | None) -> View:
@@ -213,11 +220,7 @@ def tree_view(value: ValueObject, path: str | None) -> View:
     links = 3 * POINTER_SIZE + 1  # __left_, __right_, __parent_, __is_black_
     stored = max(alignment(key), alignment(mapped) if mapped is not None else 1)
     offsets = [node + _align(links, stored) for node in _tree_nodes(value)]
-    if mapped is None:
-        return SequenceView(len(offsets), lambda i: NamedValue(f"[{i}]", value.at(offsets[i], key), None))
-    entries = [_pair_members(value, offset, key, mapped) for offset in offsets]
-    unique = not name.startswith("std::__1::multimap<")
-    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ", unique)
+    return _associative(value, offsets, key, mapped, unique=not name.startswith("std::__1::multimap<"))
 
 
 def hash_view(value: ValueObject, path: str | None) -> View:
@@ -233,11 +236,7 @@ def hash_view(value: ValueObject, path: str | None) -> View:
     while node and len(nodes) < ELEMENT_LIMIT:
         nodes.append(node + offset)
         node = _word(value, node)
-    if mapped is None:
-        return SequenceView(len(nodes), lambda i: NamedValue(f"[{i}]", value.at(nodes[i], key), None))
-    entries = [_pair_members(value, address, key, mapped) for address in nodes]
-    unique = not name.startswith("std::__1::unordered_multimap<")
-    return MapView(len(entries), lambda i: (entries[i][0], NamedValue("", entries[i][1])), " = ", unique)
+    return _associative(value, nodes, key, mapped, unique=not name.startswith("std::__1::unordered_multimap<"))
 
 
 def unique_ptr_view(value: ValueObject, path: str | None) -> View:
@@ -288,29 +287,26 @@ def tuple_view(value: ValueObject, path: str | None) -> View:
     return FieldsView("", fields, positional=True)
 
 
-def _libcxx(name: str, pattern: str, view) -> Formatter:  # noqa: ANN001 - a ViewFunction
-    return Formatter(name, re.compile(_STD + pattern), view, LANG_CPP)
-
-
 def _string(value: ValueObject, path: str | None) -> View | None:
     return string_view(value, path) if value.has("__rep_") else None
 
 
-FORMATTERS = (
-    _libcxx("std::string", r"basic_string<", _string),
-    _libcxx("std::string_view", r"basic_string_view<", string_view_view),
-    _libcxx("std::vector<bool>", r"vector<bool,", vector_bool_view),
-    _libcxx("std::vector", r"vector<", vector_view),
-    _libcxx("std::array", r"array<", array_view),
-    _libcxx("std::span", r"span<", span_view),
-    _libcxx("std::deque", r"deque<", deque_view),
-    _libcxx("std::list", r"list<", list_view),
-    _libcxx("std::forward_list", r"forward_list<", forward_list_view),
-    _libcxx("std::map", r"(multi)?(map|set)<", tree_view),
-    _libcxx("std::unordered_map", r"unordered_(multi)?(map|set)<", hash_view),
-    _libcxx("std::unique_ptr", r"unique_ptr<", unique_ptr_view),
-    _libcxx("std::shared_ptr", r"(shared|weak)_ptr<", shared_ptr_view),
-    _libcxx("std::optional", r"optional<", optional_view),
-    _libcxx("std::variant", r"variant<", variant_view),
-    _libcxx("std::tuple", r"tuple<", tuple_view),
+FORMATTERS = formatters_for(
+    LANG_CPP,
+    ("std::string", _STD + r"basic_string<", _string),
+    ("std::string_view", _STD + r"basic_string_view<", string_view_view),
+    ("std::vector<bool>", _STD + r"vector<bool,", vector_bool_view),
+    ("std::vector", _STD + r"vector<", vector_view),
+    ("std::array", _STD + r"array<", array_view),
+    ("std::span", _STD + r"span<", span_view),
+    ("std::deque", _STD + r"deque<", deque_view),
+    ("std::list", _STD + r"list<", list_view),
+    ("std::forward_list", _STD + r"forward_list<", forward_list_view),
+    ("std::map", _STD + r"(multi)?(map|set)<", tree_view),
+    ("std::unordered_map", _STD + r"unordered_(multi)?(map|set)<", hash_view),
+    ("std::unique_ptr", _STD + r"unique_ptr<", unique_ptr_view),
+    ("std::shared_ptr", _STD + r"(shared|weak)_ptr<", shared_ptr_view),
+    ("std::optional", _STD + r"optional<", optional_view),
+    ("std::variant", _STD + r"variant<", variant_view),
+    ("std::tuple", _STD + r"tuple<", tuple_view),
 )

@@ -10,10 +10,9 @@ for which internals exist, nothing copied.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from adapters.source.formatters import Formatter, FormatterError
+from adapters.source.formatters.base import FormatterError, child_path, formatters_for, index_path
 from adapters.source.formatters.text import counted_string
 from adapters.source.formatters.views import (
     AliasView,
@@ -34,14 +33,6 @@ _MAX_HASH_BUCKETS = 1 << 24
 
 def is_positional(member: Member) -> bool:
     return bool(member.name) and member.name.startswith("__") and member.name[2:].isdigit()
-
-
-def child_path(path: str | None, name: str) -> str | None:
-    return f"{path}.{name}" if path is not None else None
-
-
-def index_path(path: str | None, index: int | str) -> str | None:
-    return f"{path}[{index}]" if path is not None else None
 
 
 def _short_name(type_name: str) -> str:
@@ -172,11 +163,6 @@ def _hash_buckets(value: ValueObject) -> tuple[list[ValueObject], Type]:
 
 def _tuple_field(pair: ValueObject, index: int) -> ValueObject:
     return pair[f"__{index}"]
-
-
-def literal_key(key: ValueObject, summary: str) -> bool:
-    """Whether a key's summary is an expression that names it (a number, string or char)."""
-    return bool(re.fullmatch(r'-?\d+|"(?:[^"\\]|\\.)*"|\'.+\'|true|false', summary))
 
 
 def hash_map_view(value: ValueObject, path: str | None) -> View:
@@ -379,30 +365,25 @@ def _is_trait_object(value: ValueObject, path: str | None) -> View | None:
     return trait_object_view(value, path) if names == {"pointer", "vtable"} else None
 
 
-def _rust(name: str, pattern: str, view) -> Formatter:  # noqa: ANN001 - a ViewFunction
-    return Formatter(name, re.compile(pattern), view, LANG_RUST)
-
-
-FORMATTERS = (
-    _rust("&str", r"^&(mut )?str$|^alloc::boxed::Box<str\b", string_view),
-    _rust("String", r"^alloc::string::String$", string_view),
-    _rust("slice", r"^&(mut )?\[|^alloc::boxed::Box<\[", slice_view),
-    _rust("Vec", r"^alloc::vec::Vec<", vec_view),
-    _rust("VecDeque", r"^alloc::collections::vec_deque::VecDeque<", vec_deque_view),
-    _rust("HashMap", r"^std::collections::hash::(map::HashMap|set::HashSet)<", hash_map_view),
-    _rust("BTreeMap", r"^alloc::collections::btree::(map::BTreeMap|set::BTreeSet)<", btree_view),
-    _rust("Rc", r"^alloc::(rc::Rc|rc::Weak|sync::Arc|sync::Weak)<", rc_view),
-    _rust("Cell", r"^core::cell::Cell<", cell_view),
-    _rust("RefCell", r"^core::cell::RefCell<", ref_cell_view),
-    _rust("Mutex", r"^std::sync::(mutex::)?Mutex<", mutex_view),
-    _rust("Ref", r"^core::cell::Ref(Mut)?<", borrow_view),
-    _rust("NonNull", r"^core::ptr::(non_null::NonNull|unique::Unique)<", pointer_view),
-    _rust(
-        "UnsafeCell", r"^core::(cell::UnsafeCell<|sync::atomic::Atomic|mem::manually_drop::ManuallyDrop<)", inner_view
-    ),
-    _rust("dyn", r"dyn ", _is_trait_object),
-    _rust("enum", r"", _is_enum),
-    _rust("tuple", r"^\(", _is_tuple),
-    _rust("closure", r"\{closure_env#\d+\}", closure_view),
-    _rust("struct", r"", struct_view),
+FORMATTERS = formatters_for(
+    LANG_RUST,
+    ("&str", r"^&(mut )?str$|^alloc::boxed::Box<str\b", string_view),
+    ("String", r"^alloc::string::String$", string_view),
+    ("slice", r"^&(mut )?\[|^alloc::boxed::Box<\[", slice_view),
+    ("Vec", r"^alloc::vec::Vec<", vec_view),
+    ("VecDeque", r"^alloc::collections::vec_deque::VecDeque<", vec_deque_view),
+    ("HashMap", r"^std::collections::hash::(map::HashMap|set::HashSet)<", hash_map_view),
+    ("BTreeMap", r"^alloc::collections::btree::(map::BTreeMap|set::BTreeSet)<", btree_view),
+    ("Rc", r"^alloc::(rc::Rc|rc::Weak|sync::Arc|sync::Weak)<", rc_view),
+    ("Cell", r"^core::cell::Cell<", cell_view),
+    ("RefCell", r"^core::cell::RefCell<", ref_cell_view),
+    ("Mutex", r"^std::sync::(mutex::)?Mutex<", mutex_view),
+    ("Ref", r"^core::cell::Ref(Mut)?<", borrow_view),
+    ("NonNull", r"^core::ptr::(non_null::NonNull|unique::Unique)<", pointer_view),
+    ("UnsafeCell", r"^core::(cell::UnsafeCell<|sync::atomic::Atomic|mem::manually_drop::)", inner_view),
+    ("dyn", r"dyn ", _is_trait_object),
+    ("enum", r"", _is_enum),
+    ("tuple", r"^\(", _is_tuple),
+    ("closure", r"\{closure_env#\d+\}", closure_view),
+    ("struct", r"", struct_view),
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from adapters.source.frame_context import FrameContext
 
 STRING_LIMIT = 512  # bytes of a string read for a summary
 
+_LITERAL = re.compile(r"-?\d+|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)+'|true|false")
 _ESCAPES = {0x22: '\\"', 0x5C: "\\\\", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x00: "\\0"}
 
 
@@ -47,3 +50,9 @@ def counted_string(context: FrameContext, address: int, length: int, rust: bool)
         return '""'
     data = context.read_memory(address, min(length, STRING_LIMIT))
     return quote(data, rust=rust) + ("..." if length > STRING_LIMIT else "")
+
+
+def is_literal(text: str) -> bool:
+    """Whether a summary is also an expression that names the value: a number, string or char
+    (a map entry's key, for the entry's evaluate name ``map[key]``)."""
+    return bool(_LITERAL.fullmatch(text))

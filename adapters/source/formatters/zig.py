@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import re
-
-from adapters.source.formatters import Formatter
-from adapters.source.formatters.rust import index_path
+from adapters.source.formatters.base import formatters_for, index_path
 from adapters.source.formatters.text import counted_string
 from adapters.source.formatters.views import AliasView, MapView, SequenceView, TextView, View
 from adapters.source.types import LANG_ZIG, BaseType, CompositeType
@@ -86,14 +83,11 @@ def hash_map_view(value: ValueObject, path: str | None) -> View | None:
     return MapView(len(slots), entry)
 
 
-def _zig(name: str, pattern: str, view) -> Formatter:  # noqa: ANN001 - a ViewFunction
-    return Formatter(name, re.compile(pattern), view, LANG_ZIG)
-
-
-FORMATTERS = (
-    _zig("slice", r"^\[\]", slice_view),
-    _zig("optional", r"^\?", optional_view),
-    _zig("error union", r"!", error_union_view),
-    _zig("std.ArrayList", r"^array_list\.(ArrayList|Aligned)", array_list_view),
-    _zig("std.HashMap", r"^hash_map\.(HashMap|Custom)\(", hash_map_view),
+FORMATTERS = formatters_for(
+    LANG_ZIG,
+    ("slice", r"^\[\]", slice_view),
+    ("optional", r"^\?", optional_view),
+    ("error union", r"!", error_union_view),
+    ("std.ArrayList", r"^array_list\.(ArrayList|Aligned)", array_list_view),
+    ("std.HashMap", r"^hash_map\.(HashMap|Custom)\(", hash_map_view),
 )
