@@ -352,3 +352,45 @@ def test_rust_containers_show_what_gdbs_rust_printers_show_on_the_native_build(r
     refcell = _gdb_facts(gdb_values["refcell"])  # RefCell(borrow=1) = {value = Vec(size=2) = {1, 2}, ...}
     assert refcell[0] == "1" and rust["refcell"].value == "(2) vec![1, 2] (borrowed)"
     assert re.sub(r"^\w+::", "", gdb_values["card"]).replace("{", "{ ").replace("}", " }") == rust["card"].value
+
+
+# ------------------------------------------- gdb's libstdc++ printers as a reference
+
+
+def _gdb_container_facts(text: str) -> tuple[str, ...]:
+    """(size, elements...) of a container as gdb's libstdc++ printers show it: `[k] = v` entries as
+    `k = v`, set and list elements without their `[i] = ` positions."""
+    header, _, inner = text.partition(" = {")
+    items = _top_level_split(inner.removesuffix("}")) if inner else []
+    items = [re.sub(r"^\[(\d+)\] = ", "", item) if "set" in header or "list" in header else item for item in items]
+    items = [re.sub(r"^\[(.*?)\] = ", r"\1 = ", item) for item in items]
+    size = re.search(r"(?:length|with) (\d+)", header)
+    return (size.group(1) if size else str(len(items)), *sorted(items))
+
+
+@pytest.mark.skipif(shutil.which("gdb") is None or shutil.which("g++") is None, reason="needs gdb and g++")
+def test_cpp_containers_hold_what_gdb_shows_for_libstdcxx_on_the_native_build(cpp, tmp_path):
+    """The same program built natively with g++ (libstdc++, whose layouts differ from libc++'s)
+    and printed by gdb's libstdc++ printers: values compared, not layouts."""
+    source = LANG / "cpp_stl.cpp"
+    native = tmp_path / "cpp_stl"
+    subprocess.run(["g++", "-g", "-O0", "-std=c++20", str(source), "-o", str(native)], check=True)
+    (line,) = marker_lines(source).values()
+    result = subprocess.run(
+        ["gdb", "-batch", "-nx", "-iex", "set auto-load safe-path /", "-ex", f"break {source.name}:{line}",
+         "-ex", "run", "-ex", "info locals", str(native)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    gdb_values = dict(text.split(" = ", 1) for text in result.stdout.splitlines() if re.match(r"^\w+ = ", text))
+    containers = ["v", "flags", "ages", "pairs", "primes", "letters", "names", "ids", "window", "queue", "linked"]
+    for name in [*containers, "forward"]:
+        assert _our_facts(cpp[name].value) == _gdb_container_facts(gdb_values[name]), (name, gdb_values[name])
+    for name in ("s", "view"):
+        assert cpp[name].value == gdb_values[name]
+    counts = re.search(r"use count (\d+), weak count (\d+)", gdb_values["shared"])
+    assert cpp["shared"].value.endswith(f"(strong={counts.group(1)}, weak={counts.group(2)})")
+    assert gdb_values["maybe"].endswith(f"= {{[contained value] = {cpp['maybe'].value}}}")
+    assert "[no contained value]" in gdb_values["nothing"] and cpp["nothing"].value == "nullopt"
+    assert gdb_values["choice"].endswith(f"= {{{cpp['choice'].value}}}")
+    gdb_tuple = _top_level_split(gdb_values["triple"].partition(" = {")[2].removesuffix("}"))
+    assert "(" + ", ".join(re.sub(r"^\[\d+\] = ", "", item) for item in gdb_tuple) + ")" == cpp["triple"].value
