@@ -76,12 +76,12 @@ def inspect(module: Path, source: Path, expressions: list[str]) -> Inspected:
 RUST_EXPRESSIONS = [
     "orders[0]", "orders[1].id", "orders[0].skus[1]", "orders.len()", 'stock["apple"]', 'stock["kiwi"]',
     "tree[30]", "*shared", "shared.len()", "*boxed", "*atomic", "queue[2]", "card.last4.len()", "orders[5]",
-    "seen.len()", "set.is_empty()",
+    "seen.len()", "set.is_empty()", 'card.last4 == "4242"', 'orders[0].skus[0] != "apple"',
 ]  # fmt: skip
 CPP_EXPRESSIONS = [
     "v[1]", "v.size()", "s[0]", "s.size()", 'ages["bob"]', 'ages["zed"]', "*unique", "unique->x", "shared->y",
     "(*shared).x", "names[2]", "fixed[2]", "v[5]", "queue[2]", "window[1]", "empty_unique->x", "primes.size()",
-    "flags[2]", "flags[1]",
+    "flags[2]", "flags[1]", 's == "rect"', '"rec" == s', 'names[1] == "one"',
 ]  # fmt: skip
 
 
@@ -186,6 +186,8 @@ def test_rust_expressions_index_and_dereference_through_the_views(rust):
         "orders[5]": "error: index 5 is out of bounds (the length is 2) at column 7",
         "seen.len()": "2",
         "set.is_empty()": "false",
+        'card.last4 == "4242"': "1",
+        'orders[0].skus[0] != "apple"': "0",
     }
 
 
@@ -259,6 +261,9 @@ def test_cpp_expressions_index_and_dereference_through_the_views(cpp):
         "primes.size()": "4",
         "flags[2]": "true",
         "flags[1]": "false",
+        's == "rect"': "1",
+        '"rec" == s': "0",
+        'names[1] == "one"': "1",
     }
 
 

@@ -202,6 +202,17 @@ class Evaluator:
         library = self._library()
         return library.length(value) if library is not None else None
 
+    def _same_text(self, left: TypedValue, right: TypedValue) -> bool | None:
+        """``s == "text"`` for a library string and a string literal; None for other operands."""
+        library = self._library()
+        for string, literal in ((left, right), (right, left)):
+            is_literal = literal.type.kind is TypeKind.ARRAY and literal.address is None and literal.data is not None
+            if library is not None and is_literal and string.type.kind is TypeKind.STRUCT:
+                text = library.text(string)
+                if text is not None:
+                    return text == literal.data.removesuffix(b"\0")
+        return None
+
     def _library_target(self, value: TypedValue) -> TypedValue | None:
         """What a smart pointer (a struct the library views know) owns, or None."""
         library = self._library()
@@ -326,6 +337,8 @@ class Evaluator:
         if node.operator in ("&&", "||"):
             return self._logical(node)
         left, right = self._evaluate(node.left), self._evaluate(node.right)
+        if node.operator in ("==", "!=") and (same := self._same_text(left, right)) is not None:
+            return self._make(c_types.INT, int(same == (node.operator == "==")))
         left_type, right_type = self._rvalue_type(left), self._rvalue_type(right)
         a, b = self.number(left, node.left.column), self.number(right, node.right.column)
         pointers = (left_type.kind is TypeKind.POINTER, right_type.kind is TypeKind.POINTER)

@@ -170,3 +170,6 @@ class LibraryViews(Protocol):
 
     def length(self, value: TypedValue) -> int | None:
         """The element count of a container or string (``v.len()``, ``v.size()``); None: none."""
+
+    def text(self, value: TypedValue) -> bytes | None:
+        """The bytes of a string (``std::string``, ``String``, ``&str``), for ``s == "text"``; None: not one."""

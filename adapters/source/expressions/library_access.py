@@ -5,6 +5,7 @@ formatters that show them (``adapters/source/formatters/access.py``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.expressions.interface import CType, TypedValue
@@ -14,6 +15,8 @@ from adapters.source.locations import ImplicitLocation, Location, LocationUnavai
 from adapters.source.types import Type
 from adapters.source.value_object import ValueObject
 from adapters.wasm.debuggee import DebuggeeError
+
+Answer = TypeVar("Answer")
 
 
 class LibraryAccess:
@@ -31,11 +34,17 @@ class LibraryAccess:
         return self._run(value, lambda found: access.target(self._formatters, found))
 
     def length(self, value: TypedValue) -> int | None:
+        return self._ask(value, access.length)
+
+    def text(self, value: TypedValue) -> bytes | None:
+        return self._ask(value, access.text)
+
+    def _ask(self, value: TypedValue, question: Callable[[Formatters, ValueObject], Answer | None]) -> Answer | None:
         found = self._value_object(value)
         if found is None:
             return None
         try:
-            return access.length(self._formatters, found)
+            return question(self._formatters, found)
         except (access.AccessError, FormatterError, LocationUnavailable, DebuggeeError) as error:
             raise ExpressionError(str(error)) from error
 

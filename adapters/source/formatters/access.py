@@ -73,3 +73,14 @@ def length(formatters: Formatters, value: ValueObject) -> int | None:
     if isinstance(view, TextView) and view.length is not None:
         return view.length
     return None
+
+
+def text(formatters: Formatters, value: ValueObject) -> bytes | None:
+    """The bytes of a string view (``std::string``, ``String``, ``&str``), None for other values."""
+    view = _view(formatters, value)
+    if not isinstance(view, TextView) or view.length is None or view.element is None:
+        return None
+    if view.length == 0:
+        return b""
+    first = view.element(0)
+    return first.read(view.length) if first.type.size == 1 else None
