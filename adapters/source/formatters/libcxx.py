@@ -158,12 +158,14 @@ def deque_view(value: ValueObject, path: str | None) -> View:
     return SequenceView(count, element_at)
 
 
-def _linked(value: ValueObject, first: int, end: int, links: int, next_at: int, element: Type) -> list[ValueObject]:
-    """Values of a linked list's nodes: ``links`` bytes of pointers (the next node's at
-    ``next_at``), then the value."""
+def _linked(
+    value: ValueObject, first: int, end: int, links: int, next_at: int, element: Type, limit: int = ELEMENT_LIMIT
+) -> list[ValueObject]:
+    """Values of a linked list's nodes (at most ``limit``, its size when it has one): ``links``
+    bytes of pointers (the next node's at ``next_at``), then the value."""
     offset = _align(links, alignment(element))
     found, node = [], first
-    while node not in (0, end) and len(found) < ELEMENT_LIMIT:
+    while node not in (0, end) and len(found) < min(limit, ELEMENT_LIMIT):
         found.append(value.at(node + offset, element))
         node = _word(value, node + next_at)
     return found
@@ -172,7 +174,8 @@ def _linked(value: ValueObject, first: int, end: int, links: int, next_at: int, 
 def list_view(value: ValueObject, path: str | None) -> View:
     element = _argument(value, 0)
     end = value["__end_"]
-    nodes = _linked(value, end["__next_"].integer(), end.address or 0, 2 * POINTER_SIZE, POINTER_SIZE, element)
+    first, size = end["__next_"].integer(), value["__size_"].integer()
+    nodes = _linked(value, first, end.address or 0, 2 * POINTER_SIZE, POINTER_SIZE, element, size)
     return SequenceView(len(nodes), lambda i: NamedValue(f"[{i}]", nodes[i], None))
 
 
@@ -184,19 +187,22 @@ def forward_list_view(value: ValueObject, path: str | None) -> View:
 
 
 def _tree_nodes(value: ValueObject) -> Iterator[int]:
-    """A red-black tree's nodes in order (``__left_``, ``__right_``, ``__parent_``, colour)."""
+    """A red-black tree's ``__size_`` nodes in order (``__left_``, ``__right_``, ``__parent_``,
+    colour); links that lead further (an uninitialised tree) end the walk with an error."""
     tree = value["__tree_"]
-    root = tree["__end_node_"]["__left_"].integer()
+    size = min(tree["__size_"].integer(), ELEMENT_LIMIT)
     stack: list[int] = []
-    node = root
-    count = 0
-    while (stack or node) and count < ELEMENT_LIMIT:
+    node = tree["__end_node_"]["__left_"].integer()
+    for _ in range(size):
         while node:
             stack.append(node)
+            if len(stack) > size:
+                raise FormatterError(f"the tree's links do not hold its {size} nodes")
             node = _word(value, node)
+        if not stack:
+            raise FormatterError(f"the tree's links do not hold its {size} nodes")
         node = stack.pop()
         yield node
-        count += 1
         node = _word(value, node + POINTER_SIZE)
 
 
@@ -233,7 +239,8 @@ def hash_view(value: ValueObject, path: str | None) -> View:
     stored = max(alignment(key), alignment(mapped) if mapped is not None else 1)
     offset = _align(2 * POINTER_SIZE, stored)
     nodes, node = [], table["__first_node_"]["__next_"].integer()
-    while node and len(nodes) < ELEMENT_LIMIT:
+    size = min(table["__size_"].integer(), ELEMENT_LIMIT)
+    while node and len(nodes) < size:
         nodes.append(node + offset)
         node = _word(value, node)
     return _associative(value, nodes, key, mapped, unique=not name.startswith("std::__1::unordered_multimap<"))

@@ -29,6 +29,8 @@ from adapters.source.value_object import NamedValue, ValueObject
 
 ELEMENT_LIMIT = 100_000  # elements of a container offered as children
 _MAX_HASH_BUCKETS = 1 << 24
+_BTREE_CAPACITY = 11  # keys in a node: 2 * B - 1, B = 6
+_MAX_BTREE_HEIGHT = 32
 
 
 def is_positional(member: Member) -> bool:
@@ -181,6 +183,8 @@ def _btree_entries(value: ValueObject) -> Iterator[tuple[ValueObject, ValueObjec
         return
     node_ref = some["__0"]
     height, node = node_ref["height"].integer(), node_ref["node"].integer()
+    if height > _MAX_BTREE_HEIGHT:
+        raise FormatterError(f"a B-tree of height {height} is not believable")
     leaf = node_ref["node"].pointer().target.strip()
     if not isinstance(leaf, CompositeType):
         raise FormatterError("a BTreeMap node without a described layout")
@@ -190,6 +194,8 @@ def _btree_entries(value: ValueObject) -> Iterator[tuple[ValueObject, ValueObjec
 
     def walk(address: int, level: int) -> Iterator[tuple[ValueObject, ValueObject | None]]:
         count = int.from_bytes(value.context.read_memory(address + length.offset, length.type.size), "little")
+        if count > _BTREE_CAPACITY:
+            raise FormatterError(f"a B-tree node of {count} keys is not believable")
         for i in range(count + 1):
             if level > 0:
                 edge = int.from_bytes(value.context.read_memory(address + edges_offset + 4 * i, 4), "little")
