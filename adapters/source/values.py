@@ -193,8 +193,13 @@ class ValueRenderer:
         if value.address is not None:
             result.memory_reference = _hex_address(value.address)
         try:
-            result.value = self.summary(value, fmt, depth=0)
-            self._add_children(result, value, evaluate_name)
+            view = self._view(value, evaluate_name)  # made once: walking a big map twice is slow
+            if view is not None:
+                result.value = _cut(self._view_summary(view, fmt, 0))
+                self._view_children(result, view, evaluate_name)
+            else:
+                result.value = self.summary(value, fmt, depth=0)
+                self._add_children(result, value, evaluate_name)
         except (LocationUnavailable, DebuggeeError, FormatterError) as error:
             result.value = f"<{error}>"
             return result
@@ -280,8 +285,7 @@ class ValueRenderer:
     # --------------------------------------------------------------- summaries
 
     def summary(self, value: ValueObject, fmt: Format, depth: int = 0) -> str:
-        text = self._summary(value, fmt, depth)
-        return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 3] + "..."
+        return _cut(self._summary(value, fmt, depth))
 
     def _summary(self, value: ValueObject, fmt: Format, depth: int) -> str:
         if isinstance(value.location, OptimizedOut):
@@ -400,6 +404,8 @@ class ValueRenderer:
     # ------------------------------------------------------- library views
 
     def _view(self, value: ValueObject, path: str | None) -> View | None:
+        if isinstance(value.location, OptimizedOut) or not isinstance(value.type.strip(), CompositeType):
+            return None
         return self.formatters.view(value, path)
 
     def _view_summary(self, view: View, fmt: Format, depth: int) -> str:
@@ -530,6 +536,10 @@ class ValueRenderer:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _cut(summary: str) -> str:
+    return summary if len(summary) <= SUMMARY_LENGTH else summary[: SUMMARY_LENGTH - 3] + "..."
 
 
 def _is_char(value_type: Type) -> bool:
