@@ -28,6 +28,13 @@ class CommonConfig(ClientInput):
     path_mappings: list[PathMapping] = Field(default_factory=list)
     no_debug: bool = False
     auth_token: str | None = None  # the TCP server's token (dap_server.access)
+    # Python files of the user's own formatters (docs/formatters.md): user code the adapter runs.
+    formatters: list[str] = Field(default_factory=list)
+
+    def formatter_paths(self) -> list[Path]:
+        """``formatters`` relative to the launch's ``cwd`` (or the adapter's, for an attach)."""
+        base = Path(getattr(self, "cwd", None) or Path.cwd())
+        return [base / Path(path).expanduser() for path in self.formatters]
 
     def path_rewrites(self) -> list[tuple[str, str]]:
         """(compiled-in prefix, local prefix) pairs, longest prefix first."""
@@ -97,6 +104,9 @@ class LaunchConfig(CommonConfig):
             raise ConfigurationError(f"program {self.program}: {error}") from error
         if self.stdin is not None and not (self.base_directory() / self.stdin).is_file():
             raise ConfigurationError(f"stdin file not found: {self.stdin}")
+        for formatters in self.formatter_paths():
+            if not formatters.is_file():
+                raise ConfigurationError(f"formatters file not found: {formatters}")
         if self.wasm_file and not (self.base_directory() / self.wasm_file).is_file():
             raise ConfigurationError(f"wasmFile not found: {self.wasm_file}")
         for spec in self.dir_specs():

@@ -25,6 +25,7 @@ from adapters.source.breakpoints import (
 from adapters.source.code_map import SymbolCodeMap
 from adapters.source.evaluation import Expressions
 from adapters.source.expressions.hit_conditions import parse_hit_condition
+from adapters.source.formatters.user import load_user_formatters
 from adapters.source.inspection import Inspector
 from adapters.source.model import (
     BreakpointResult,
@@ -40,6 +41,7 @@ from adapters.source.model import (
     Variable,
     split_code_address,
 )
+from adapters.source.short_names import short_name
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm.component import Artifact
@@ -447,7 +449,7 @@ class SourceDebugger:
                     self._frames.append(
                         SourceFrame(
                             id=len(self._frames) + 1,
-                            name=source_frame.name,
+                            name=short_name(source_frame.name),
                             location=source_frame.location,
                             module_id=frame.module_id,
                             pc=frame.pc,
@@ -483,6 +485,11 @@ class SourceDebugger:
 
     def scopes(self, frame_id: int) -> list[Scope]:
         return self.frame_variables(frame_id).scopes()
+
+    def load_formatters(self, path: Path) -> None:
+        """Add the user's formatters from a Python file (see docs/formatters.md)."""
+        load_user_formatters(self.inspector.renderer.formatters, path)
+        self.inspector.clear()  # values already shown were shown without them
 
     def variables(self, reference: int, start: int = 0, count: int | None = None, hex: bool = False) -> list[Variable]:
         return self.inspector.variables(reference, start, count, hex)

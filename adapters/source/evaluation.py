@@ -46,7 +46,8 @@ class Expressions:
         _, wasm = self._debugger.frame(frame_id)
         depth, die, dwarf_pc = self._debugger.frame_scope(frame_id)
         frame_context = self._debugger.inspector.context(depth, wasm)
-        return DwarfEvaluationContext(self._program(wasm.module_id), frame_context, die, dwarf_pc)
+        formatters = self._debugger.inspector.renderer.formatters
+        return DwarfEvaluationContext(self._program(wasm.module_id), frame_context, die, dwarf_pc, formatters)
 
     def evaluate(self, text: str, frame_id: int, context: str = "repl", hex: bool = False) -> EvaluationResult:
         scope = self._context(frame_id)

@@ -337,6 +337,29 @@ class CompositeType(_Derived):
         """For a Rust trait object (``&dyn Trait``, ``Box<dyn Trait>``): the type behind it."""
         return self._resolver.vtable_implementer(vtable_address)
 
+    def related_type(self, name: str, tag: str = "DW_TAG_structure_type") -> Type | None:
+        """Another type of the same program, by its qualified name (Zig names a generic's
+        helper types after it: ``hash_map.Custom(...).Header``)."""
+        die = self._resolver.find_definition(tag, name)
+        return self._resolver.resolve(die) if die is not None else None
+
+    def dynamic_type(self, vtable_pointer: int) -> Type | None:
+        """For a polymorphic C++ class: the most derived class of an object with this vtable pointer."""
+        return self._resolver.class_of_vtable(vtable_pointer)
+
+    @cached_property
+    def has_vtable_pointer(self) -> bool:
+        """Whether objects start with a vtable pointer (their own ``_vptr$`` or a first base's)."""
+        for member in self.members:
+            if member.offset != 0:
+                continue
+            if (member.name or "").startswith("_vptr$"):
+                return True
+            base = member.type.strip()
+            if member.is_base and isinstance(base, CompositeType) and base.has_vtable_pointer:
+                return True
+        return False
+
     @cached_property
     def static_members(self) -> tuple[StaticMember, ...]:
         """Static data members with storage (declared here, defined, as C++ requires, elsewhere)."""
@@ -347,6 +370,8 @@ class CompositeType(_Derived):
                 and ("DW_AT_external" in child.attributes or "DW_AT_declaration" in child.attributes)
             )
             name = die_name(child)
+            if "DW_AT_artificial" in child.attributes:  # clang's ``_vtable$``: the class's vtable
+                continue
             address = self._resolver.static_member_address(child) if declared_static and name else None
             if address is not None:
                 found.append(StaticMember(name, self._resolver.type_of(child), address))
@@ -359,6 +384,15 @@ class CompositeType(_Derived):
             for child in self._definition().iter_children()
             if child.tag in ("DW_TAG_member", "DW_TAG_inheritance")
             and not ("DW_AT_external" in child.attributes or "DW_AT_declaration" in child.attributes)
+        )
+
+    @cached_property
+    def template_arguments(self) -> tuple[Type, ...]:
+        """The types a template (C++) or generic (Rust) was instantiated with, in order."""
+        return tuple(
+            self._resolver.type_of(child)
+            for child in self._definition().iter_children()
+            if child.tag == "DW_TAG_template_type_param"
         )
 
     @cached_property
@@ -468,6 +502,7 @@ def _dimension(subrange: DIE) -> Dimension:
 class _StaticIndex:
     defined_at: dict[int, int] = field(default_factory=dict)  # declaration DIE offset -> address
     vtables: dict[int, DIE] = field(default_factory=dict)  # vtable address -> the type implementing the trait
+    classes: dict[int, DIE] = field(default_factory=dict)  # C++ vtable pointer value -> its class
 
 
 @dataclass(frozen=True)
@@ -634,6 +669,11 @@ class TypeResolver:
         implementer = self._static_index().vtables.get(address)
         return self.resolve(implementer) if implementer is not None else None
 
+    def class_of_vtable(self, vtable_pointer: int) -> Type | None:
+        """The C++ class whose objects hold ``vtable_pointer`` (their most derived class)."""
+        found = self._static_index().classes.get(vtable_pointer)
+        return self.resolve(found) if found is not None else None
+
     def static_member_address(self, declaration: DIE) -> int | None:
         """Where a C++ static data member declared in a class lives (from its out-of-class definition)."""
         return self._static_index().defined_at.get(declaration.offset)
@@ -647,7 +687,11 @@ class TypeResolver:
                 if address is None:
                     continue
                 if "DW_AT_specification" in die.attributes:
-                    self._statics.defined_at[die.get_DIE_from_attribute("DW_AT_specification").offset] = address
+                    declaration = die.get_DIE_from_attribute("DW_AT_specification")
+                    self._statics.defined_at[declaration.offset] = address
+                    if die_name(declaration) == "_vtable$":  # clang: a polymorphic class's vtable
+                        # An object's vtable pointer skips the offset-to-top and RTTI slots.
+                        self._statics.classes[address + 2 * POINTER_SIZE] = declaration.get_parent()
                 name = die_name(die)
                 vtable_type = referenced_die(die) if name and name.endswith("::{vtable}") else None
                 implementer = vtable_type and referenced_die(vtable_type, "DW_AT_containing_type")

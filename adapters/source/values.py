@@ -15,16 +15,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from adapters.source.frame_context import FrameContext
+from adapters.source.formatters import FormatterError, Formatters
+from adapters.source.formatters.text import STRING_LIMIT, char_literal, is_literal, quote
+from adapters.source.formatters.views import (
+    AliasView,
+    FieldsView,
+    MapView,
+    SequenceView,
+    TextView,
+    View,
+    WrapperView,
+)
 from adapters.source.locations import (
-    Location,
     LocationError,
     LocationUnavailable,
-    MemoryLocation,
     OptimizedOut,
     is_writable,
-    read_location,
-    sub_location,
     why_not_writable,
     write_location,
 )
@@ -33,29 +39,25 @@ from adapters.source.types import (
     ATE_UTF,
     LANG_CPP,
     LANG_RUST,
-    LANG_ZIG,
+    POINTER_SIZE,
     ArrayType,
     BaseType,
     CompositeType,
     EnumType,
     FunctionType,
-    Member,
     PointerType,
     SubArrayType,
     Type,
     UnknownType,
-    Variant,
     VoidType,
 )
+from adapters.source.value_object import NamedValue, ValueObject
 from adapters.wasm.debuggee import DebuggeeError
 
 SUMMARY_ELEMENTS = 10  # array elements shown in a one-line summary
 SUMMARY_LENGTH = 160  # characters before a summary is cut with "..."
 SUMMARY_DEPTH = 3  # nesting levels spelled out in a summary before "{...}"
-STRING_LIMIT = 512  # bytes of a C string read for a summary
 STRING_CHUNK = 64
-SEQUENCE_LIMIT = 100_000  # elements of a Vec/slice offered as children
-_STRING_KINDS = ("str", "String", "zig-string", "std::string")  # view kinds shown as text
 
 
 class AssignError(UserError, ValueError):
@@ -65,41 +67,6 @@ class AssignError(UserError, ValueError):
 @dataclass(frozen=True)
 class Format:
     hex: bool = False
-
-
-@dataclass(frozen=True)
-class ValueObject:
-    """A value of ``type`` at ``location``; ``bits`` = (bit offset, bit size) for bitfields."""
-
-    type: Type
-    location: Location
-    context: FrameContext
-    bits: tuple[int, int] | None = None
-
-    def read(self, size: int | None = None) -> bytes:
-        if self.bits is not None:
-            return read_location(self.location, (self.bits[0] + self.bits[1] + 7) // 8, self.context)
-        return read_location(self.location, self.type.size if size is None else size, self.context)
-
-    @property
-    def address(self) -> int | None:
-        return self.location.address if isinstance(self.location, MemoryLocation) else None
-
-    def member(self, member: Member) -> ValueObject:
-        size = member.type.size
-        if member.bit_size is not None:
-            size = (member.bit_offset + member.bit_size + 7) // 8
-        location = sub_location(self.location, member.offset, size, self.context)
-        bits = (member.bit_offset, member.bit_size) if member.bit_size is not None else None
-        return ValueObject(member.type, location, self.context, bits)
-
-    def element(self, element_type: Type, index: int) -> ValueObject:
-        size = element_type.size
-        return ValueObject(element_type, sub_location(self.location, index * size, size, self.context), self.context)
-
-    def at(self, address: int, value_type: Type) -> ValueObject:
-        """A value of ``value_type`` at ``address`` in the same frame's memory."""
-        return ValueObject(value_type, MemoryLocation(address), self.context)
 
 
 class Children(Protocol):
@@ -138,13 +105,6 @@ class ValueRegistry:
         if children is None:
             raise KeyError(f"unknown or expired variables reference {reference}")
         return children
-
-
-@dataclass(frozen=True)
-class NamedValue:
-    name: str
-    value: ValueObject
-    evaluate_name: str | None = None
 
 
 class ValueChildren:
@@ -207,8 +167,9 @@ def _member_path(parent: str | None, member: str, through_pointer: bool = False)
 class ValueRenderer:
     """Builds ``Variable``s (and registers their children) for typed values."""
 
-    def __init__(self, registry: ValueRegistry) -> None:
+    def __init__(self, registry: ValueRegistry, formatters: Formatters | None = None) -> None:
         self.registry = registry
+        self.formatters = formatters if formatters is not None else Formatters()
 
     # ------------------------------------------------------------- variables
 
@@ -232,9 +193,14 @@ class ValueRenderer:
         if value.address is not None:
             result.memory_reference = _hex_address(value.address)
         try:
-            result.value = self.summary(value, fmt, depth=0)
-            self._add_children(result, value, evaluate_name)
-        except (LocationUnavailable, DebuggeeError) as error:
+            view = self._view(value, evaluate_name)  # made once: walking a big map twice is slow
+            if view is not None:
+                result.value = _cut(self._view_summary(view, fmt, 0))
+                self._view_children(result, view, evaluate_name)
+            else:
+                result.value = self.summary(value, fmt, depth=0)
+                self._add_children(result, value, evaluate_name)
+        except (LocationUnavailable, DebuggeeError, FormatterError) as error:
             result.value = f"<{error}>"
             return result
         result.writable = is_writable(value.location, value.context) and _is_scalar(value.type.strip())
@@ -259,7 +225,7 @@ class ValueRenderer:
                     )
                 )
         elif isinstance(stripped, CompositeType):
-            view = self._view(value, stripped, path)
+            view = self._view(value, path)
             if view is not None:
                 self._view_children(result, view, path)
                 return
@@ -291,9 +257,14 @@ class ValueRenderer:
         if isinstance(target, (VoidType, FunctionType, UnknownType)) or address == 0:
             return
         pointee = value.at(address, pointer.target)
+        dynamic = self._most_derived(pointee)
+        if dynamic is not None:  # members of the object's own class, reached through a cast
+            pointee, target = value.at(address, dynamic), dynamic.strip()
+            if path is not None:
+                path = f"(*({dynamic.name} *)&{path})" if pointer.is_reference else f"(({dynamic.name} *){path})"
         if not pointer.is_reference and not _is_reference_like(pointer):
             result.memory_reference = _hex_address(address)
-        if isinstance(target, CompositeType) and view_kind(target) is None:
+        if isinstance(target, CompositeType) and self._view(pointee, None) is None:
             members = self._visible_members(pointee, target, path, arrow=not pointer.is_reference)
             result.named_children = len(members)
             result.reference = self.registry.register(ValueChildren(self, lambda: members))
@@ -302,7 +273,10 @@ class ValueRenderer:
             probe = Variable(name="", value="")
             self._add_children(probe, pointee, path)
             result.reference, result.named_children, result.indexed_children = (
-                probe.reference, probe.named_children, probe.indexed_children)
+                probe.reference,
+                probe.named_children,
+                probe.indexed_children,
+            )
             return
         deref = NamedValue(f"*{result.name}", pointee, f"*{path}" if path else None)
         result.named_children = 1
@@ -311,8 +285,7 @@ class ValueRenderer:
     # --------------------------------------------------------------- summaries
 
     def summary(self, value: ValueObject, fmt: Format, depth: int = 0) -> str:
-        text = self._summary(value, fmt, depth)
-        return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 3] + "..."
+        return _cut(self._summary(value, fmt, depth))
 
     def _summary(self, value: ValueObject, fmt: Format, depth: int) -> str:
         if isinstance(value.location, OptimizedOut):
@@ -327,7 +300,7 @@ class ValueRenderer:
         if isinstance(stripped, (ArrayType, SubArrayType)):
             return self._array_summary(value, stripped, fmt, depth)
         if isinstance(stripped, CompositeType):
-            view = self._view(value, stripped, None)
+            view = self._view(value, None)
             if view is not None:
                 return self._view_summary(view, fmt, depth)
             if depth >= SUMMARY_DEPTH:
@@ -371,14 +344,32 @@ class ValueRenderer:
         if pointer.is_reference or _is_reference_like(pointer):
             if address == 0:
                 return "<null reference>"
-            return self._summary(value.at(address, pointer.target), fmt, depth)
+            referred = value.at(address, pointer.target)
+            return self._summary(value.at(address, self._most_derived(referred) or pointer.target), fmt, depth)
         if address == 0:
             return "0x0"
+        dynamic = self._most_derived(value.at(address, pointer.target))
+        if dynamic is not None:
+            return f"({dynamic.name} *) {_hex_address(address)}"
         if _is_char(target):
             return f"{_hex_address(address)} {self._c_string(value, address)}"
         if isinstance(target, FunctionType) and (function := target.function_in_table(address)) is not None:
             return f"{_hex_address(address)} <{function}>"  # as gdb shows a function pointer
         return _hex_address(address)
+
+    def _most_derived(self, pointee: ValueObject) -> Type | None:
+        """The class of a polymorphic C++ object when it is not the static type, read from its
+        vtable pointer (gdb's ``set print object on``); None otherwise or when unknown."""
+        static = pointee.type.strip()
+        if not isinstance(static, CompositeType) or static.language != LANG_CPP or not static.has_vtable_pointer:
+            return None
+        try:
+            dynamic = static.dynamic_type(int.from_bytes(pointee.read(POINTER_SIZE), "little"))
+        except (LocationUnavailable, DebuggeeError):
+            return None  # a dangling pointer: shown as its address, as before
+        if dynamic is None or dynamic.name == static.name:
+            return None
+        return dynamic
 
     def _c_string(self, value: ValueObject, address: int, limit: int = STRING_LIMIT) -> str:
         data = bytearray()
@@ -388,12 +379,12 @@ class ValueRenderer:
                 end = chunk.find(b"\0")
                 if end >= 0:
                     data += chunk[:end]
-                    return _quote(bytes(data))
+                    return quote(bytes(data))
                 data += chunk
         except DebuggeeError:
             if not data:
                 return "<cannot read string>"
-        return _quote(bytes(data[:limit])) + "..."
+        return quote(bytes(data[:limit])) + "..."
 
     def _array_summary(self, value: ValueObject, array: ArrayType | SubArrayType, fmt: Format, depth: int) -> str:
         element = array.element
@@ -402,7 +393,7 @@ class ValueRenderer:
             data = value.read(count)
             # A C string up to its NUL; bytes that start with NUL are shown whole, escaped.
             text = data.split(b"\0", 1)[0]
-            return _quote(text if text else data.rstrip(b"\0"))
+            return quote(text if text else data.rstrip(b"\0"))
         if depth >= SUMMARY_DEPTH:
             return "{...}"
         shown = min(count, SUMMARY_ELEMENTS)
@@ -411,166 +402,56 @@ class ValueRenderer:
         items = [self._summary(value.element(element, i), fmt, depth + 1) for i in range(shown)]
         if count > shown:
             items.append("...")
+        if isinstance(array, ArrayType) and array.language == LANG_RUST:
+            return "[" + ", ".join(items) + "]"
         return "{" + ", ".join(items) + "}"
 
-    # ------------------------------------------------------- language views
+    # ------------------------------------------------------- library views
 
-    def _view(self, value: ValueObject, composite: CompositeType, path: str | None) -> View | None:
-        """How a language shows this composite, when not as its raw members."""
-        kind = view_kind(composite)
-        if kind is None:
+    def _view(self, value: ValueObject, path: str | None) -> View | None:
+        if isinstance(value.location, OptimizedOut) or not isinstance(value.type.strip(), CompositeType):
             return None
-        if kind in ("str", "String"):
-            address, length = _buffer(value, composite)
-            return TextView(self._counted_string(value, address, length, rust=True))
-        if kind == "zig-string":
-            address, length = _buffer(value, composite)
-            return TextView(self._counted_string(value, address, length, rust=False))
-        if kind == "std::string":
-            return TextView(self._libcxx_string(value, composite))
-        if kind == "dyn":
-            return self._trait_object(value, composite)
-        if kind in ("Vec", "slice", "zig-slice", "std::vector"):
-            return self._sequence(value, composite, kind, path)
-        if kind == "variant":
-            return self._rust_variant(value, composite)
-        if kind == "tuple":
-            return FieldsView("", tuple(self._fields(value, composite.members, path)), positional=True)
-        if kind == "zig-optional":
-            present = self._integer(value.member(_member(composite, "some")), False, composite) != 0
-            return AliasView(value.member(_member(composite, "payload")) if present else None, "null")
-        # A Zig error union shows its error when it holds one, else its payload.
-        error = value.member(_member(composite, "error"))
-        chosen = error if self._integer(error, False, composite) != 0 else value.member(_member(composite, "payload"))
-        return AliasView(chosen, "")
-
-    def string_equals(self, value: ValueObject, literal: bytes) -> bool | None:
-        """Whether a string object (Rust ``&str``/``String``, Zig byte slice, ``std::string``)
-        holds exactly ``literal``; None if ``value`` is not one. Raises LocationUnavailable."""
-        composite = value.type.strip()
-        if not isinstance(composite, CompositeType) or view_kind(composite) not in _STRING_KINDS:
-            return None
-        view = self._view(value, composite, None)
-        assert isinstance(view, TextView)
-        if view.text.endswith("..."):
-            raise LocationUnavailable(f"the string is longer than the {STRING_LIMIT} bytes the debugger reads")
-        return view.text == _quote(literal, rust=composite.language == LANG_RUST)
-
-    def _counted_string(self, value: ValueObject, address: int, length: int, rust: bool) -> str:
-        if length == 0:
-            return '""'
-        data = value.context.read_memory(address, min(length, STRING_LIMIT))
-        return _quote(data, rust=rust) + ("..." if length > STRING_LIMIT else "")
-
-    def _trait_object(self, value: ValueObject, composite: CompositeType) -> AliasView | None:
-        """A Rust trait object shows the value behind it, of the type its vtable belongs to
-        (None, so its raw pointer and vtable, when that type is not described)."""
-        data, vtable = (value.member(_member(composite, name)) for name in ("pointer", "vtable"))
-        implementer = composite.trait_object_implementer(int.from_bytes(vtable.read(), "little"))
-        if implementer is None:
-            return None
-        return AliasView(value.at(int.from_bytes(data.read(), "little"), implementer), "")
-
-    def _libcxx_string(self, value: ValueObject, composite: CompositeType) -> str:
-        """A libc++ ``std::basic_string``: its characters sit in the object while short, else behind
-        ``__l.__data_``; bit ``__is_long_``, shared by both forms, says which."""
-        rep = _nested_member(value, composite, "__rep_")
-        short, long = (_nested_member(rep, _composite(rep), form) for form in ("__s", "__l"))
-        if self._integer(_nested_member(short, _composite(short), "__is_long_"), False, composite):
-            length = self._integer(_nested_member(long, _composite(long), "__size_"), False, composite)
-            data = _nested_member(long, _composite(long), "__data_")
-            pointer = data.type.strip()
-            assert isinstance(pointer, PointerType)
-            element = pointer.target
-            characters = data.at(self._pointer_value(data, pointer), element)
-        else:
-            length = self._integer(_nested_member(short, _composite(short), "__size_"), False, composite)
-            characters = _nested_member(short, _composite(short), "__data_")
-            array = characters.type.strip()
-            assert isinstance(array, ArrayType)
-            element = array.element
-        width = max(element.size, 1)
-        shown = min(length, STRING_LIMIT // width)
-        data = characters.read(shown * width) if shown else b""
-        text = _quote(data) if width == 1 else _quote(_decode_wide(data, width).encode(), rust=False)
-        character = element.strip()
-        kind = character.base if isinstance(character, BaseType) else ""
-        prefix = {"wchar_t": "L", "char16_t": "u", "char32_t": "U"}.get(kind, "")
-        return prefix + text + ("..." if length > shown else "")
-
-    def _sequence(self, value: ValueObject, composite: CompositeType, kind: str, path: str | None) -> SequenceView:
-        if kind == "std::vector":
-            begin, end = (value.member(_member(composite, name)) for name in ("__begin_", "__end_"))
-            pointer = _member(composite, "__begin_").type.strip()
-            assert isinstance(pointer, PointerType)
-            address = self._pointer_value(begin, pointer)
-            size = pointer.target.size
-            count = (self._pointer_value(end, pointer) - address) // size if size else 0
-        else:
-            address, count = _buffer(value, composite)
-            pointer = _find_pointer(value, composite)[1]
-        count = max(0, min(count, SEQUENCE_LIMIT))
-        element = pointer.target
-        base = value.at(address, element)
-        prefix, brackets = {"Vec": ("vec!", "[]"), "slice": ("&", "[]")}.get(kind, ("", "{}"))
-        return SequenceView(
-            prefix,
-            brackets,
-            count,
-            lambda i: NamedValue(f"[{i}]", base.element(element, i), f"{path}[{i}]" if path else None),
-        )
-
-    def _fields(self, value: ValueObject, members: Sequence[Member], path: str | None) -> list[NamedValue]:
-        """Named children; Rust's positional fields ``__0``, ``__1`` are shown as ``0``, ``1``."""
-        return [
-            NamedValue(
-                (m.name or "?").removeprefix("__") if _is_positional(m) else m.name or "?",
-                value.member(m),
-                _member_path(path, m.name) if m.name else None,
-            )
-            for m in members
-            if not m.artificial
-        ]
-
-    def _rust_variant(self, value: ValueObject, composite: CompositeType) -> View:
-        part = composite.variant_part
-        assert part is not None
-        chosen: Variant | None = None
-        if part.discriminant is None:
-            chosen = part.variants[0] if len(part.variants) == 1 else None
-        else:
-            discriminant = part.discriminant
-            raw = self._integer(value.member(discriminant), False, discriminant.type)
-            mask = (1 << (8 * discriminant.type.size)) - 1
-            default = next((v for v in part.variants if v.value is None), None)
-            chosen = next((v for v in part.variants if v.value is not None and v.value & mask == raw), default)
-        variant_type = chosen.member.type.strip() if chosen is not None else None
-        if chosen is None or not isinstance(variant_type, CompositeType):
-            return TextView("<unknown variant>")
-        name = variant_type.tag_name.rsplit("::", 1)[-1] if variant_type.tag_name else "?"
-        variant_value = value.member(chosen.member)
-        fields = [m for m in variant_type.members if not m.artificial]
-        positional = all(_is_positional(m) for m in fields)
-        return FieldsView(name, tuple(self._fields(variant_value, fields, None)), positional)
+        return self.formatters.view(value, path)
 
     def _view_summary(self, view: View, fmt: Format, depth: int) -> str:
         if isinstance(view, TextView):
             return view.text
         if isinstance(view, AliasView):
             return self._summary(view.value, fmt, depth) if view.value is not None else view.text
+        if isinstance(view, WrapperView):
+            note = f" ({view.note})" if view.note else ""
+            if view.target is None:
+                return view.empty + note
+            return self._summary(view.target, fmt, depth) + note
         if isinstance(view, SequenceView):
             shown = min(view.count, SUMMARY_ELEMENTS)
             items = [self._summary(view.element(i).value, fmt, depth + 1) for i in range(shown)]
             if view.count > shown:
                 items.append("...")
             return f"({view.count}) {view.prefix}{view.brackets[0]}{', '.join(items)}{view.brackets[1]}"
+        if isinstance(view, MapView):
+            shown = min(view.count, SUMMARY_ELEMENTS)
+            items = []
+            for i in range(shown):
+                key, mapped = view.entry(i)
+                key_text, mapped_text = self._summary(key, fmt, depth + 1), self._summary(mapped.value, fmt, depth + 1)
+                items.append(f"{key_text}{view.separator}{mapped_text}")
+            if view.count > shown:
+                items.append("...")
+            return f"({view.count}) {{{', '.join(items)}}}"
+        return self._fields_summary(view, fmt, depth)
+
+    def _fields_summary(self, view: FieldsView, fmt: Format, depth: int) -> str:
+        note = f" ({view.note})" if view.note else ""
+        if not view.fields:
+            return (view.label or "()") + note
+        if depth >= SUMMARY_DEPTH:
+            return f"{view.label} {{...}}".strip() + note
         inner = [self._summary(field.value, fmt, depth + 1) for field in view.fields]
         if view.positional:
-            return f"{view.label}({', '.join(inner)})" if inner or not view.label else view.label
-        if not inner:
-            return view.label
+            return f"{view.label}({', '.join(inner)})" + note
         pairs = ", ".join(f"{field.name}: {text}" for field, text in zip(view.fields, inner, strict=True))
-        return f"{view.label} {{{pairs}}}"
+        return f"{view.label} {{ {pairs} }}".strip() + note
 
     def _view_children(self, result: Variable, view: View, path: str | None) -> None:
         if isinstance(view, AliasView) and view.value is not None:
@@ -578,10 +459,51 @@ class ValueRenderer:
         elif isinstance(view, SequenceView) and view.count:
             result.indexed_children = view.count
             result.reference = self.registry.register(IndexedChildren(self, view.count, view.element))
+        elif isinstance(view, MapView) and view.count:
+            result.indexed_children = view.count
+            result.reference = self.registry.register(IndexedChildren(self, view.count, self._map_entry(view, path)))
         elif isinstance(view, FieldsView) and view.fields:
             fields = list(view.fields)
             result.named_children = len(fields)
             result.reference = self.registry.register(ValueChildren(self, lambda: fields))
+        elif isinstance(view, WrapperView):
+            self._wrapper_children(result, view)
+
+    def _map_entry(self, view: MapView, path: str | None) -> Callable[[int], NamedValue]:
+        """Entries as children named by their key (``["apple"]``); a key written as a literal
+        gives the entry an evaluate name (``stock["apple"]``)."""
+
+        def entry(i: int) -> NamedValue:
+            key, mapped = view.entry(i)
+            key_text = self.summary(key, Format())
+            if not view.unique_keys:
+                return NamedValue(f"[{i}] {key_text}", mapped.value)
+            evaluate = f"{path}[{key_text}]" if path is not None and is_literal(key_text) else None
+            return NamedValue(f"[{key_text}]", mapped.value, evaluate)
+
+        return entry
+
+    def _wrapper_children(self, result: Variable, view: WrapperView) -> None:
+        """A smart pointer without extras expands to what it points at (C++ members with
+        ``p->x``); with extras (counts, borrow state) to ``value`` and the extras."""
+        target, path = view.target, view.target_path
+        if target is None:
+            children = list(view.extras)
+        elif not view.extras:
+            stripped = target.type.strip()
+            if view.arrow and isinstance(stripped, CompositeType) and self._view(target, None) is None:
+                arrow_path = path[1:] if path and path.startswith("*") else None
+                members = self._visible_members(target, stripped, arrow_path, arrow=True)
+                result.named_children = len(members)
+                result.reference = self.registry.register(ValueChildren(self, lambda: members))
+                return
+            self._add_children(result, target, f"({path})" if path else None)
+            return
+        else:
+            children = [NamedValue("value", target, f"({path})" if path else None), *view.extras]
+        if children:
+            result.named_children = len(children)
+            result.reference = self.registry.register(ValueChildren(self, lambda: children))
 
     # ------------------------------------------------------------------ writes
 
@@ -621,6 +543,10 @@ class ValueRenderer:
 # ------------------------------------------------------------------ helpers
 
 
+def _cut(summary: str) -> str:
+    return summary if len(summary) <= SUMMARY_LENGTH else summary[: SUMMARY_LENGTH - 3] + "..."
+
+
 def _is_char(value_type: Type) -> bool:
     stripped = value_type.strip()
     return isinstance(stripped, BaseType) and stripped.is_char and stripped.size == 1
@@ -638,188 +564,6 @@ def _is_reference_like(pointer: PointerType) -> bool:
         return False
     name = pointer.name
     return name.startswith(("&", "alloc::boxed::Box<"))
-
-
-@dataclass(frozen=True)
-class TextView:
-    """Shown as this text, without children (strings)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class SequenceView:
-    """``count`` elements behind a pointer: Rust ``Vec``/slices, Zig slices, ``std::vector``."""
-
-    prefix: str
-    brackets: str
-    count: int
-    element: Callable[[int], NamedValue]
-
-
-@dataclass(frozen=True)
-class AliasView:
-    """Shown as another value (a Zig optional's or error union's payload), or ``text`` if none."""
-
-    value: ValueObject | None
-    text: str
-
-
-@dataclass(frozen=True)
-class FieldsView:
-    """Chosen fields under a label: a Rust enum variant (``Some(3)``) or tuple (``(1, 2)``)."""
-
-    label: str
-    fields: tuple[NamedValue, ...]
-    positional: bool
-
-
-View = TextView | SequenceView | AliasView | FieldsView
-
-
-def view_kind(composite: CompositeType) -> str | None:
-    """Which language view applies to a composite type, judged by its name and members."""
-    name = composite.tag_name or ""
-    names = {member.name for member in composite.members}
-    if composite.language == LANG_RUST:
-        if name in ("&str", "&mut str"):
-            return "str"
-        if name.startswith(("&[", "&mut [")):
-            return "slice"
-        if name == "alloc::string::String":
-            return "String"
-        if name.startswith("alloc::vec::Vec<"):
-            return "Vec"
-        if "dyn " in name and names == {"pointer", "vtable"}:
-            return "dyn"
-        if composite.variant_part is not None:
-            return "variant"
-        if name.startswith("(") and composite.members and all(_is_positional(m) for m in composite.members):
-            return "tuple"
-    elif composite.language == LANG_ZIG:
-        if name.startswith("[") and names == {"ptr", "len"}:
-            pointer = _member(composite, "ptr").type.strip()
-            return "zig-string" if isinstance(pointer, PointerType) and _is_byte(pointer.target) else "zig-slice"
-        if name.startswith("?") and names == {"payload", "some"}:
-            return "zig-optional"
-        if "!" in name and names == {"error", "payload"}:
-            return "zig-error-union"
-    elif composite.language == LANG_CPP:
-        if name.startswith("std::__1::vector<") and {"__begin_", "__end_"} <= names:
-            return "std::vector"
-        if name.startswith("std::__1::basic_string<") and _has_nested_member(composite, "__rep_"):
-            return "std::string"
-    return None
-
-
-def _nested_member(value: ValueObject, composite: CompositeType, name: str) -> ValueObject:
-    """The member called ``name``, looked for in anonymous members too (libc++ wraps its fields)."""
-    for member in composite.members:
-        if member.name == name:
-            return value.member(member)
-    for member in composite.members:
-        inner = member.type.strip()
-        if member.name is None and isinstance(inner, CompositeType) and _has_nested_member(inner, name):
-            return _nested_member(value.member(member), inner, name)
-    raise LocationUnavailable(f"no member {name} in {composite.name}")
-
-
-def _has_nested_member(composite: CompositeType, name: str) -> bool:
-    return any(
-        member.name == name
-        or (member.name is None and isinstance(member.type.strip(), CompositeType)
-            and _has_nested_member(member.type.strip(), name))  # type: ignore[arg-type]
-        for member in composite.members
-    )
-
-
-def _composite(value: ValueObject) -> CompositeType:
-    stripped = value.type.strip()
-    if not isinstance(stripped, CompositeType):
-        raise LocationUnavailable(f"{stripped.name} is not a struct")
-    return stripped
-
-
-def _decode_wide(data: bytes, width: int) -> str:
-    """Characters of 2 (UTF-16) or 4 (UTF-32) bytes; what does not decode shows as U+FFFD."""
-    return data[: len(data) - len(data) % width].decode("utf-16-le" if width == 2 else "utf-32-le", errors="replace")
-
-
-def _is_positional(member: Member) -> bool:
-    return bool(member.name) and member.name.startswith("__") and member.name[2:].isdigit()
-
-
-def _is_byte(value_type: Type) -> bool:
-    stripped = value_type.strip()
-    return isinstance(stripped, BaseType) and stripped.size == 1 and stripped.name in ("u8", "i8", "char")
-
-
-def _member(composite: CompositeType, name: str) -> Member:
-    for member in composite.members:
-        if member.name == name:
-            return member
-    raise LocationUnavailable(f"no member {name} in {composite.name}")
-
-
-def _buffer(value: ValueObject, composite: CompositeType) -> tuple[int, int]:
-    """(address, length) of a str/String/slice/Vec's elements."""
-    pointer_value, pointer = _find_pointer(value, composite)
-    address = int.from_bytes(pointer_value.read(pointer.size), "little")
-    return address, _find_length(value, composite)
-
-
-def _find_pointer(value: ValueObject, composite: CompositeType) -> tuple[ValueObject, PointerType]:
-    """The first pointer inside a Rust buffer type (``data_ptr``, ``buf.ptr.pointer``...)."""
-    for member in composite.members:
-        member_type = member.type.strip()
-        if isinstance(member_type, PointerType):
-            return value.member(member), member_type
-        if isinstance(member_type, CompositeType) and member.name not in ("len", "length", "cap"):
-            try:
-                return _find_pointer(value.member(member), member_type)
-            except LocationUnavailable:
-                continue
-    raise LocationUnavailable(f"no data pointer in {composite.name}")
-
-
-def _find_length(value: ValueObject, composite: CompositeType) -> int:
-    for member in composite.members:
-        if member.name in ("length", "len"):
-            return int.from_bytes(value.member(member).read(), "little")
-        stripped = member.type.strip()
-        if member.name == "vec" and isinstance(stripped, CompositeType):
-            return _find_length(value.member(member), stripped)
-    raise LocationUnavailable(f"no length in {composite.name}")
-
-
-_ESCAPES = {0x22: '\\"', 0x5C: "\\\\", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x00: "\\0"}
-
-
-def _quote(data: bytes, rust: bool = False) -> str:
-    """A double-quoted string; bytes that are not printable UTF-8 become escapes."""
-    out = []
-    for char in data.decode("utf-8", errors="surrogateescape"):
-        code = ord(char)
-        if code in _ESCAPES:
-            out.append(_ESCAPES[code])
-        elif 0xDC80 <= code <= 0xDCFF:  # a byte that is not valid UTF-8
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{{{code:x}}}" if rust else f"\\x{code:02x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def _char_literal(code: int, wide: bool = False) -> str:
-    """A C/Rust character literal; ``wide`` for UTF-32 code points (Rust ``char``)."""
-    if code in _ESCAPES and code != 0x22:
-        return "'" + _ESCAPES[code] + "'"
-    if code == 0x27:
-        return "'\\''"
-    if 0x20 <= code < 0x7F or (wide and code > 0xA0 and not 0xD800 <= code < 0xE000 and code <= 0x10FFFF):
-        return f"'{chr(code)}'"
-    return f"'\\x{code & 0xFF:02x}'" if code < 0x100 else f"'\\u{{{code:x}}}'"
 
 
 def format_float(value: float, size: int = 8) -> str:
@@ -850,9 +594,9 @@ def _scalar_text(base: BaseType, number: int, fmt: Format) -> str:
         return f"<{base.size}-byte float>"
     numeric = _hex(number, base.size) if fmt.hex else str(number)
     if base.encoding == ATE_UTF:
-        return _char_literal(number, wide=True)
+        return char_literal(number, wide=True)
     if base.is_char:
-        return f"{numeric} {_char_literal(number & 0xFF)}"
+        return f"{numeric} {char_literal(number & 0xFF)}"
     return numeric
 
 

@@ -83,14 +83,20 @@ def enclosing_subprogram(die: DIE) -> DIE:
 
 
 def unit_globals(cu_top: DIE) -> Iterator[DIE]:
-    """Variables with a location declared at file scope (or in namespaces) of a CU."""
+    """Variables with a location declared at file scope (or in namespaces) of a CU; not the
+    compiler's own (rustc's trait-object vtables, hundreds in any Rust program)."""
     pending = list(cu_top.iter_children())
     while pending:
         die = pending.pop(0)
-        if die.tag == "DW_TAG_variable" and "DW_AT_location" in die.attributes and die_name(die):
+        if die.tag == "DW_TAG_variable" and "DW_AT_location" in die.attributes and _is_program_variable(die):
             yield die
         elif die.tag in _GLOBAL_CONTAINERS:
             pending.extend(die.iter_children())
+
+
+def _is_program_variable(die: DIE) -> bool:
+    name = die_name(die)
+    return bool(name) and "DW_AT_artificial" not in die.attributes and not name.endswith("::{vtable}")
 
 
 class WasmValueChildren:

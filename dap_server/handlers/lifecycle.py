@@ -10,7 +10,7 @@ import anyio
 from pydantic import ValidationError
 
 from adapters.source import launching
-from adapters.source.model import Stop
+from adapters.source.model import Stop, UserError
 from dap_server import convert
 from dap_server.access import TOKEN_ATTRIBUTE
 from dap_server.handlers.breakpoints import restore_breakpoints
@@ -147,6 +147,12 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
         raise RequestError(f"could not start the program: {error}") from error
     session.config = config
     session.state = State.CONFIGURING
+    try:
+        for path in config.formatter_paths():
+            await session.call(session.debugger.load_formatters, path)
+    except UserError as error:
+        await session.end_debuggee(terminate=True)
+        raise RequestError(str(error)) from error
     session.event("process", process)
     for path in await session.call(session.debugger.loaded_sources):
         session.event("loadedSource", LoadedSourceEventBody(reason="new", source=convert.source(path)))

@@ -289,3 +289,16 @@ def test_logpoint_errors_render_inside_the_message():
 
     message = format_message(parse_template("{ok} and {bad}!"), render)
     assert message == "OK and <error: no variable named 'bad' here at column 1>!"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pair.0", "pair.0"),
+        ("v[1].0 + t.1.2", "(v[1].0 + t.1.2)"),
+        ("(x).0", "x.0"),
+        ("a + .5", "(a + Float)"),  # after an operator, `.5` is still a number
+    ],
+)
+def test_rust_tuple_fields_after_an_operand(text, expected):
+    assert shape(parse(text).root) == expected

@@ -128,7 +128,7 @@ def test_rust_vec_and_slices_have_length_and_elements(rust):
     assert elements == [("[0]", "10"), ("[1]", "20"), ("[2]", "30")]
     sliced = rust["inspect"]["numbers"]
     assert (sliced.value, sliced.type, sliced.indexed) == ("(2) &[20, 30]", "&[i32]", 2)
-    assert rust["main"]["array"].value == "{1, 2, 3, 4}" and rust["main"]["array"].type == "[u16; 4]"
+    assert rust["main"]["array"].value == "[1, 2, 3, 4]" and rust["main"]["array"].type == "[u16; 4]"
 
 
 def test_rust_trait_objects_show_the_value_of_the_type_behind_them(rust):
@@ -147,32 +147,35 @@ def test_rust_option_result_and_enums_by_variant(rust):
         "err": 'Err("broken")',
         "genre": "Fiction",
         "opened": "Opened",
-        "borrowed": "Borrowed {reader: 42, days: 14}",
+        "borrowed": "Borrowed { reader: 42, days: 14 }",
         "returned": "Returned(42)",
     }
     assert main["some_number"].children["0"].value == "3"
     assert {name: child.value for name, child in main["borrowed"].children.items()} == {"reader": "42", "days": "14"}
     assert not main["no_number"].children
     # Option<&Book> uses the null pointer as its None: the niche, not a tag.
-    assert main["maybe_book"].value == 'Some({title="Dune", year=1965, genre=Science})'
+    assert main["maybe_book"].value == 'Some(Book { title: "Dune", year: 1965, genre: Science })'
 
 
 def test_rust_structs_tuples_boxes_and_references(rust):
     main = rust["main"]
     assert main["tuple"].value == '(7, -3, "pair")'
     assert [(name, child.value) for name, child in main["tuple"].children.items()] == [
-        ("0", "7"), ("1", "-3"), ("2", '"pair"')]
-    assert main["boxed"].value == "{x=4, y=5}" and main["boxed"]["y"].value == "5"
-    assert main["reference"].value == "{x=1, y=2}" and main["reference"].type == "&rust_values::Point"
+        ("0", "7"),
+        ("1", "-3"),
+        ("2", '"pair"'),
+    ]
+    assert main["boxed"].value == "Point { x: 4, y: 5 }" and main["boxed"]["y"].value == "5"
+    assert main["reference"].value == "Point { x: 1, y: 2 }" and main["reference"].type == "&rust_values::Point"
     assert main["book"]["title"].value == '"Dune"' and main["book"]["genre"].value == "Science"
-    assert main["shelf"].value == '{label="sci-fi", books=(0) vec![]}'
+    assert main["shelf"].value == 'Shelf { label: "sci-fi", books: (0) vec![] }'
 
 
 def test_rust_method_frame_names_are_demangled(rust):
     restock = rust["restock"]
     assert restock.frames[:2] == ["rust_values::library::Shelf::restock", "rust_values::main"]
     assert restock["self"].type == "&mut rust_values::library::Shelf"
-    assert restock["self"]["books"].value == '(1) vec![{title="Solaris", year=1961, genre=Science}]'
+    assert restock["self"]["books"].value == '(1) vec![Book { title: "Solaris", year: 1961, genre: Science }]'
     assert restock.summaries("title", "year") == {"title": '"Solaris"', "year": "1961"}
 
 
@@ -182,7 +185,7 @@ def test_rust_method_frame_names_are_demangled(rust):
 def test_cpp_inheritance_shows_base_members(cpp):
     lion = cpp["cpp_main"]["lion"]
     assert lion.type == "zoo::Lion"
-    assert lion["zoo::Animal"].value == '{name_=' + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
+    assert lion["zoo::Animal"].value == "{name_=" + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
     assert lion["zoo::Animal"]["name_"].value.endswith(' "Leo"')
     # A static member is listed among the children of the class declaring it (not in the one-line summary).
     assert lion["zoo::Animal"]["static population"].value == "1"
@@ -206,7 +209,9 @@ def test_cpp_references_enum_class_and_namespaces(cpp):
     main = cpp["cpp_main"]
     assert (main["keeper_ref"].type, main["keeper_ref"].value) == ("zoo::Keeper &", "{id=7, salary=1234.5}")
     assert main["keeper_ref"]["salary"].value == "1234.5"
-    assert (main["animal"].type, main["animal"]["legs_"].value) == ("zoo::Animal &", "4")
+    # The reference shows the object's own class, a zoo::Lion, from its vtable (gdb's `set print object on`).
+    assert (main["animal"].type, main["animal"]["zoo::Animal"]["legs_"].value) == ("zoo::Animal &", "4")
+    assert main["animal"]["pride_"].value == "3"
     assert (main["diet"].type, main["diet"].value) == ("zoo::Diet", "Herbivore")
     feed = cpp["feed"]
     assert feed.frames[0] == "zoo::feed(zoo::Animal&, zoo::Keeper const&, int*)"

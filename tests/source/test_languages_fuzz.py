@@ -74,6 +74,9 @@ def render_everything(symbols: ModuleSymbols, source_stem: str) -> int:
         ("cpp_values", "cpp_values", MUTATIONS),
         ("zig_values", "zig_values", MUTATIONS),
         ("rust_values", "rust_values", 2),  # Rust's std DWARF makes each load slow
+        ("cpp_stl", "cpp_stl", 1),  # library views over uninitialised containers too
+        ("rust_std", "rust_std", 1),
+        ("zig_std", "zig_std", 1),
     ],
 )
 def test_mutated_type_and_location_dwarf_renders_without_raising(fixtures, module_name, source_stem, mutations):

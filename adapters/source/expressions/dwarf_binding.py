@@ -29,13 +29,14 @@ from adapters.source.expressions.interface import (
     TypedValue,
     TypeKind,
 )
+from adapters.source.expressions.library_access import LibraryAccess
+from adapters.source.formatters import Formatters
 from adapters.source.frame_context import FrameContext
 from adapters.source.locations import (
     WASM_GLOBAL,
     WASM_GLOBAL_FIXED,
     WASM_LOCAL,
     GlobalLocation,
-    ImplicitLocation,
     LocalLocation,
     LocationUnavailable,
     MemoryLocation,
@@ -57,7 +58,7 @@ from adapters.source.types import (
     VoidType,
     language_of,
 )
-from adapters.source.values import ValueObject, ValueRegistry, ValueRenderer
+from adapters.source.values import ValueRegistry, ValueRenderer
 from adapters.source.variables import (
     FrameVariables,
     enclosing_subprogram,
@@ -323,11 +324,20 @@ class _DwarfScope:
 class DwarfEvaluationContext(_DwarfScope):
     """A paused source frame as the host evaluator sees it."""
 
-    def __init__(self, program: DwarfProgram, frame: FrameContext, scope_die: DIE | None, dwarf_pc: int) -> None:
+    def __init__(
+        self,
+        program: DwarfProgram,
+        frame: FrameContext,
+        scope_die: DIE | None,
+        dwarf_pc: int,
+        formatters: Formatters | None = None,
+    ) -> None:
         super().__init__(program, scope_die, dwarf_pc)
         self.frame = frame
-        self._renderer = ValueRenderer(ValueRegistry())
-        self._variables = FrameVariables(self._renderer, program.resolver, frame, program.dwarf, scope_die, dwarf_pc)
+        self._variables = FrameVariables(
+            ValueRenderer(ValueRegistry()), program.resolver, frame, program.dwarf, scope_die, dwarf_pc
+        )
+        self.library = LibraryAccess(formatters or Formatters(), frame, DwarfType)  # containers, smart pointers
 
     def lookup(self, name: str) -> TypedValue | None:
         found = self.variable(name)
@@ -374,15 +384,6 @@ class DwarfEvaluationContext(_DwarfScope):
         if not 0 <= index < len(values):
             raise ExpressionError(f"the operand stack has no slot {index} (it has {len(values)})")
         return _wasm_value(values[index], StackLocation(index))
-
-    def equals_string(self, value: TypedValue, literal: bytes) -> bool | None:
-        if not isinstance(value.type, DwarfType):
-            return None
-        place = MemoryLocation(value.address) if value.address is not None else ImplicitLocation(value.data or b"")
-        try:
-            return self._renderer.string_equals(ValueObject(value.type.model, place, self.frame), literal)
-        except (DebuggeeError, LocationUnavailable) as error:
-            raise ExpressionError(f"cannot read the string: {error}") from error
 
     def assign(self, target: TypedValue, data: bytes) -> None:
         location = MemoryLocation(target.address) if target.address is not None else target.place

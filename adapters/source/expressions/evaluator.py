@@ -21,6 +21,7 @@ from adapters.source.expressions.interface import (
     CType,
     EvaluationContext,
     Field,
+    LibraryViews,
     TypedValue,
     TypeKind,
     TypeScope,
@@ -38,6 +39,7 @@ from adapters.source.expressions.operator_types import (
 from adapters.source.expressions.parser import parse
 from adapters.source.types import LANG_ZIG
 
+LENGTH_METHODS = ("len", "size", "length", "is_empty", "empty")  # answered from library views
 MEMORY_NAME = "mem"  # mem[address] reads one byte of linear memory
 
 _COMPARISONS: dict[str, Callable[[Number, Number], bool]] = {
@@ -183,7 +185,39 @@ class Evaluator:
     # -- postfix
 
     def _Call(self, node: nodes.Call) -> TypedValue:
+        callee = node.target
+        if isinstance(callee, nodes.Member) and callee.name in LENGTH_METHODS and not node.arguments:
+            length = self._library_length(self._evaluate(callee.target))
+            if length is not None:
+                if callee.name in ("is_empty", "empty"):
+                    return self._make(c_types.BOOL, int(length == 0))
+                return self._make(SIZE, length)
         raise ExpressionError("function calls are not supported: the debugger does not run program code", node.column)
+
+    def _library(self) -> LibraryViews | None:
+        return getattr(self.context, "library", None)
+
+    def _library_length(self, value: TypedValue) -> int | None:
+        library = self._library()
+        return library.length(value) if library is not None else None
+
+    def _same_text(self, left: TypedValue, right: TypedValue) -> bool | None:
+        """``s == "text"`` for a library string and a string literal; None for other operands."""
+        library = self._library()
+        for string, literal in ((left, right), (right, left)):
+            is_literal = literal.type.kind is TypeKind.ARRAY and literal.address is None and literal.data is not None
+            if library is not None and is_literal and string.type.kind is TypeKind.STRUCT:
+                text = library.text(string)
+                if text is not None:
+                    return text == literal.data.removesuffix(b"\0")
+        return None
+
+    def _library_target(self, value: TypedValue) -> TypedValue | None:
+        """What a smart pointer (a struct the library views know) owns, or None."""
+        library = self._library()
+        if library is None or value.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
+            return None
+        return library.target(value)
 
     def _Member(self, node: nodes.Member) -> TypedValue:
         record = self._evaluate(node.target)
@@ -194,6 +228,13 @@ class Evaluator:
         if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
             raise ExpressionError(f"a {record.type.name} has no members ('{node.name}')", node.column)
         field = self.context.field(record.type, node.name)
+        if field is None and node.name.isdigit():  # a Rust tuple's field `.0` is described as `__0`
+            field = self.context.field(record.type, f"__{node.name}")
+        while field is None and (owned := self._library_target(record)) is not None:  # rc.x through Rc, Box
+            record = owned
+            if record.type.kind not in (TypeKind.STRUCT, TypeKind.UNION):
+                break
+            field = self.context.field(record.type, node.name)
         if field is None:
             raise ExpressionError(f"no member '{node.name}' in {record.type.name}", node.column)
         if field.bit_size is not None:
@@ -211,6 +252,11 @@ class Evaluator:
                 raise ExpressionError("mem[] takes an address", node.index.column)
             return TypedValue(c_types.UNSIGNED_CHAR, address=int(self.number(address)) & 0xFFFFFFFF)
         base = self._evaluate(node.target)
+        if base.type.kind in (TypeKind.STRUCT, TypeKind.UNION) and (library := self._library()) is not None:
+            key = node.index.value if isinstance(node.index, nodes.String) else self._integer(node.index)
+            element_value = library.index(base, key)
+            if element_value is not None:
+                return element_value
         index = self._integer(node.index)
         if self.context.language == LANG_ZIG and base.type.kind is TypeKind.STRUCT:
             base = self._zig_slice_elements(base, index, node)
@@ -271,6 +317,9 @@ class Evaluator:
         return self._make(result_type, value)
 
     def _dereference(self, pointer: TypedValue, column: int) -> TypedValue:
+        owned = self._library_target(pointer)
+        if owned is not None:  # *p, p->x through unique_ptr, shared_ptr, Box, Rc
+            return owned
         type_ = self._rvalue_type(pointer)
         target = type_.target
         if type_.kind is not TypeKind.POINTER or target is None:
@@ -303,8 +352,8 @@ class Evaluator:
         if node.operator in ("&&", "||"):
             return self._logical(node)
         left, right = self._evaluate(node.left), self._evaluate(node.right)
-        if node.operator in ("==", "!=") and (equal := self._string_equality(node, left, right)) is not None:
-            return self._make(truth_type(self.context), int(equal == (node.operator == "==")))
+        if node.operator in ("==", "!=") and (same := self._same_text(left, right)) is not None:
+            return self._make(truth_type(self.context), int(same == (node.operator == "==")))
         left_type, right_type = self._rvalue_type(left), self._rvalue_type(right)
         a, b = self.number(left, node.left.column), self.number(right, node.right.column)
         typing = binary_typing(node.operator, left_type, right_type, self.context)
@@ -329,15 +378,6 @@ class Evaluator:
         if operator_ in _BITWISE:
             return self._make(typing.result, _BITWISE[operator_](int(a), int(b)))
         return self._make(typing.result, self._arithmetic(node, typing.result, a, b))
-
-    def _string_equality(self, node: nodes.Binary, left: TypedValue, right: TypedValue) -> bool | None:
-        """``text == "literal"`` on a string object (not a C ``char *``, compared by address)."""
-        for value, other in ((left, node.right), (right, node.left)):
-            if isinstance(other, nodes.String) and value.type.kind in (TypeKind.STRUCT, TypeKind.UNION):
-                equal = self.context.equals_string(value, other.value)
-                if equal is not None:
-                    return equal
-        return None
 
     def _arithmetic(self, node: nodes.Binary, type_: CType, a: Number, b: Number) -> Number:
         operator_ = node.operator

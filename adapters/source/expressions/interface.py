@@ -113,10 +113,6 @@ class EvaluationContext(TypeScope, Protocol):
     def assign(self, target: TypedValue, data: bytes) -> None:
         """Store ``data`` (already converted to ``target.type``) where ``target`` lives."""
 
-    def equals_string(self, value: TypedValue, literal: bytes) -> bool | None:
-        """Whether a string object (Rust ``&str``/``String``, Zig ``[]const u8``, ``std::string``)
-        holds exactly ``literal``; None when ``value`` is not a string object."""
-
 
 @dataclass(frozen=True)
 class InLocal:
@@ -162,3 +158,20 @@ class CompileScope(TypeScope, Protocol):
 
     def has_variable(self, name: str) -> bool:
         """Whether ``name`` is a variable visible here, wherever it lives."""
+
+
+class LibraryViews(Protocol):
+    """Containers, strings and smart pointers as the program's library views see them; a
+    context may offer one as ``library`` (the evaluator asks it when C semantics find nothing)."""
+
+    def index(self, value: TypedValue, key: int | bytes) -> TypedValue | None:
+        """``value[key]`` for an integer index or key, or a string literal's bytes; None: no view."""
+
+    def target(self, value: TypedValue) -> TypedValue | None:
+        """What a smart pointer owns (``*p``, ``p->x``, ``rc.x``); None: not a smart pointer."""
+
+    def length(self, value: TypedValue) -> int | None:
+        """The element count of a container or string (``v.len()``, ``v.size()``); None: none."""
+
+    def text(self, value: TypedValue) -> bytes | None:
+        """The bytes of a string (``std::string``, ``String``, ``&str``), for ``s == "text"``; None: not one."""

@@ -61,6 +61,10 @@ def tokenize(text: str, limit: int | None = None) -> list[Token]:
     return _Lexer(text).tokens(limit)
 
 
+def _ends_operand(token: Token) -> bool:
+    return token.kind is TokenKind.IDENTIFIER or (token.kind is TokenKind.PUNCTUATOR and token.text in (")", "]"))
+
+
 class _Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -92,6 +96,16 @@ class _Lexer:
         digits = self.text[start + 1 : self.position]
         number = Token(TokenKind.INTEGER, digits, start + 2, _integer(digits))
         return [Token(TokenKind.PUNCTUATOR, ".", start + 1), number]
+
+    def _tuple_field(self) -> list[Token]:
+        start = self.position
+        self.position += 1
+        while self.position < len(self.text) and self.text[self.position].isdigit():
+            self.position += 1
+        return [
+            Token(TokenKind.PUNCTUATOR, ".", start + 1),
+            Token(TokenKind.IDENTIFIER, self.text[start + 1 : self.position], start + 2),
+        ]
 
     def _skip_space(self) -> None:
         while self.position < len(self.text) and self.text[self.position].isspace():
