@@ -9,9 +9,7 @@ program's stdout and stderr to the ``on_output`` callback as they come.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import os
 import queue
 import socket
 import subprocess
@@ -35,6 +33,7 @@ from adapters.wasm.debuggee import (
     StopReason,
 )
 from adapters.wasm.host_os import quick_ack
+from adapters.wasm.output_pump import OutputPump
 from adapters.wasm.process import LaunchOptions, keep_on_one_cpu, kill_group, run_arguments, spawn
 from adapters.wasm.program import check_program
 from adapters.wasm.traps import describe_trap, is_exit_call
@@ -167,8 +166,10 @@ class AgentDebuggee(Debuggee):
         self._condition_errors: list[tuple[int, str]] = []
         self._threads = [
             threading.Thread(target=self._read_replies, name="agent-reader", daemon=True),
-            threading.Thread(target=self._pump, args=(process.stdout, "stdout"), daemon=True),
-            threading.Thread(target=self._pump, args=(process.stderr, "stderr"), daemon=True),
+        ]
+        self._pumps = [
+            OutputPump(process.stdout, lambda text: self._on_output("stdout", text), "stdout"),
+            OutputPump(process.stderr, self._stderr_text, "stderr"),
         ]
         for thread in self._threads:
             thread.start()
@@ -220,15 +221,9 @@ class AgentDebuggee(Debuggee):
         else:
             self._stops.put(message)
 
-    def _pump(self, stream, category: str) -> None:
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        while chunk := os.read(stream.fileno(), 65536):
-            text = decoder.decode(chunk)
-            if text:
-                # After the program trapped and was resumed, what Wasmtime prints is its own report.
-                wasmtime_report = category == "stderr" and self._wasmtime_speaks.is_set()
-                self._on_output("console" if wasmtime_report else category, text)
-        stream.close()
+    def _stderr_text(self, text: str) -> None:
+        # After the program trapped and was resumed, what Wasmtime prints is its own report.
+        self._on_output("console" if self._wasmtime_speaks.is_set() else "stderr", text)
 
     def _request(self, operation: protocol.Operation, blob: bytes = b"", **arguments) -> tuple[dict, bytes]:
         op = operation.name
@@ -320,10 +315,10 @@ class AgentDebuggee(Debuggee):
                 message = self._stops.get(timeout=timeout)
             except queue.Empty:
                 return None
-            if message is _CONNECTION_LOST:
-                return self._exited()
-            stop = self._translate(message)
+            stop = self._exited() if message is _CONNECTION_LOST else self._translate(message)
             if stop is not None:
+                for pump in self._pumps:  # what the program printed before it stopped goes out first
+                    pump.drain()
                 return stop
             self.resume()  # the program called proc_exit: let it finish
 

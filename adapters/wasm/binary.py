@@ -118,9 +118,7 @@ class WasmModule:
         return None
 
     def custom_sections(self) -> dict[str, bytes]:
-        return {
-            s.name: self.data[s.offset : s.offset + s.size] for s in self.sections if s.id == SECTION_CUSTOM
-        }
+        return {s.name: self.data[s.offset : s.offset + s.size] for s in self.sections if s.id == SECTION_CUSTOM}
 
     def function_at(self, pc: int) -> FunctionBody | None:
         """The function whose body contains module PC ``pc``."""

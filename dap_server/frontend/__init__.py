@@ -10,14 +10,16 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dap_server.frontend.client import DapClient, DapError
+from dap_server.frontend.completion import Completer
 from dap_server.frontend.console import Console
 from dap_server.frontend.formatting import Style
 
 PROMPT = "(wasm) "
-REPEATABLE = {"next", "n", "step", "s", "continue", "c", "finish", "fin"}
+REPEATABLE = {"next", "n", "step", "s", "continue", "c", "finish", "fin", "stepi", "si", "nexti", "ni", "list", "l"}
+HISTORY_FILE = "~/.local/state/wasmtime-dap/history"  # gdb keeps ~/.gdb_history; XDG puts state here
 
 
 class _Script(argparse.Action):
@@ -69,9 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stopOnEntry": False,
     }
     style = Style.for_stream(sys.stdout)
+    confirm = _answer_yes if options.batch or not sys.stdin.isatty() else _ask
     console: Console | None = None
     try:
-        console = Console(DapClient(), sys.stdout, sys.stderr, style)
+        interactive = not options.batch and sys.stdin.isatty()
+        console = Console(DapClient, sys.stdout, sys.stderr, style, confirm, interactive)
         console.start(launch_arguments)
         for line in lines:
             console.execute(line)
@@ -92,21 +96,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if console.command_failed else 0
 
 
+def _answer_yes(question: str) -> bool:
+    """gdb's answer to its own questions when the input is not a terminal."""
+    print(f"{question} [answered Y; input not from terminal]")
+    return True
+
+
+def _ask(question: str) -> bool:
+    try:
+        return input(f"{question} ").strip().lower().startswith("y")
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+
+
 def interact(console: Console) -> None:
-    """Read commands until ``quit`` or end of input; an empty line repeats a stepping command."""
-    with contextlib.suppress(ImportError):
-        import readline  # noqa: F401  (gives input() line editing and history)
+    """Read commands until ``quit`` or end of input; an empty line repeats a stepping command.
+
+    With readline: line editing, a history kept in HISTORY_FILE, and tab completion of command
+    names and of expressions (through the adapter's ``completions`` request).
+    """
+    history = _setup_readline(console)
     previous = ""
-    while not console.quit_requested:
-        try:
-            line = input(PROMPT)
-        except EOFError:
-            print()
-            return
-        except KeyboardInterrupt:
-            print()
-            continue
-        if not line.strip() and previous.split()[:1] and previous.split()[0] in REPEATABLE:
-            line = previous
-        previous = line
-        console.execute(line)
+    try:
+        while not console.quit_requested:
+            try:
+                line = input(PROMPT)
+            except EOFError:
+                print("quit")
+                return
+            except KeyboardInterrupt:
+                print("\nQuit")
+                continue
+            if not line.strip() and previous.split()[:1] and previous.split()[0] in REPEATABLE:
+                line = previous
+            previous = line
+            console.execute(line)
+    finally:
+        if history is not None:
+            history()
+
+
+def _setup_readline(console: Console) -> Callable[[], None] | None:
+    """Line editing, history and completion where the readline module exists; returns the history saver."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    completer = Completer(console)
+    readline.set_completer(completer.complete)
+    readline.set_completer_delims(" \t\n;")
+    readline.parse_and_bind("tab: complete")
+    path = os.path.expanduser(HISTORY_FILE)
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            readline.set_history_length(1000)
+            readline.write_history_file(path)
+
+    return save

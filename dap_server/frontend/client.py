@@ -16,7 +16,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from dap_server.framing import FramingError, Message, NotDap, encode, read_messages
 
@@ -42,6 +42,7 @@ class DapClient:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=_adapter_environment(),
+                **_own_process_group(),
             )
         except OSError as error:
             raise AdapterGone(f"cannot start the debug adapter ({' '.join(command)}): {error}") from error
@@ -158,6 +159,17 @@ class DapClient:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _own_process_group() -> dict[str, Any]:
+    """Popen arguments that keep the adapter out of the terminal's process group.
+
+    Ctrl-C in a terminal signals its whole foreground process group: the adapter (and the Wasmtime it
+    runs) must not get it, so that the console alone turns it into a ``pause`` request.
+    """
+    if sys.platform == "win32":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
 
 
 def _adapter_environment() -> dict[str, str]:

@@ -11,12 +11,15 @@ from dap_server.frontend.commands import (
     Examine,
     FunctionLocation,
     SourceLocation,
+    command_name,
     parse_break,
     parse_command,
     parse_examine,
     parse_index,
     parse_info,
     parse_numbers,
+    split_artificial_array,
+    split_assignment,
 )
 
 
@@ -32,8 +35,15 @@ from dap_server.frontend.commands import (
         ("bt", Command("backtrace", "")),
         ("where", Command("backtrace", "")),
         ("p shelf[1].quantity", Command("print", "shelf[1].quantity")),
-        ("x/16xb 0x1000", Command("x", "/16xb 0x1000")),
+        ("x/16xb 0x1000", Command("x", "0x1000", "16xb")),
         ("x &shelf", Command("x", "&shelf")),
+        ("p/x total", Command("print", "total", "x")),
+        ("display/i $pc", Command("display", "$pc", "i")),
+        ("disas", Command("disassemble", "")),
+        ("tb 60", Command("tbreak", "60")),
+        ("wat total", Command("watch", "total")),  # an unambiguous prefix, as gdb allows
+        ("si", Command("stepi", "")),
+        ("u", Command("until", "")),
         ("info locals", Command("info", "locals")),
         ("q", Command("quit", "")),
     ],
@@ -89,21 +99,45 @@ def test_bad_break_arguments(argument: str) -> None:
     ],
 )
 def test_examine_formats(argument: str, expected: Examine) -> None:
-    assert parse_examine(argument) == expected
+    command = parse_command(f"x{argument}")
+    assert command is not None
+    assert parse_examine(command.format, command.argument) == expected
 
 
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
         ("/16qb 0x10", "invalid letter 'q'"),
-        ("/x", "usage: x/NFU ADDRESS"),
+        ("/x", "Argument required"),
         ("/0xb 0x10", "at least 1"),
         ("/-3xb 0x10", "invalid examine format"),
     ],
 )
 def test_bad_examine_formats(argument: str, message: str) -> None:
     with pytest.raises(CommandError, match=message):
-        parse_examine(argument)
+        command = parse_command(f"x{argument}")
+        assert command is not None
+        parse_examine(command.format, command.argument)
+
+
+def test_ambiguous_prefix_names_the_candidates() -> None:
+    with pytest.raises(CommandError, match='Ambiguous command "st": '):
+        command_name("st")  # start, step, stepi
+    assert command_name("s") == "step"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("a.b = 3", ("a.b", "3")), ("a == 3", ("a == 3", None)), ("x <= 1", ("x <= 1", None)),
+     ("s[\"=\"] = 1", ('s["="]', "1")), ("f(a = 1)", ("f(a = 1)", None))],
+)  # fmt: skip
+def test_assignment_is_split_at_its_top_level_equals(text: str, expected: tuple) -> None:
+    assert split_assignment(text) == expected
+
+
+def test_artificial_arrays_split_at_the_last_top_level_at() -> None:
+    assert split_artificial_array("shelf[0].name[0]@3") == ("shelf[0].name[0]", "3")
+    assert split_artificial_array('strchr("a@b", 64)') is None
 
 
 def test_numbers_and_indices() -> None:
@@ -117,10 +151,12 @@ def test_numbers_and_indices() -> None:
 
 
 def test_info_topics_accept_unique_prefixes() -> None:
-    assert parse_info("locals") == "locals"
-    assert parse_info("b") == "breakpoints"
-    assert parse_info("ar") == "args"
-    with pytest.raises(CommandError, match="usage: info"):
+    assert parse_info("locals") == ("locals", "")
+    assert parse_info("b") == ("breakpoints", "")
+    assert parse_info("ar") == ("args", "")
+    assert parse_info("sharedlibrary") == ("sharedlibrary", "")
+    assert parse_info("frame 2") == ("frame", "2")
+    with pytest.raises(CommandError, match='"info" must be followed'):
         parse_info("")
-    with pytest.raises(CommandError, match="usage: info"):
-        parse_info("registers")
+    with pytest.raises(CommandError, match='"info" must be followed'):
+        parse_info("nosuch")

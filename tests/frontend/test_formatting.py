@@ -13,23 +13,27 @@ from dap_server.frontend.formatting import (
     SourceCache,
     Style,
     backtrace_line,
+    c_string,
     frame_location,
     memory_dump,
     source_line,
 )
+from dap_server.frontend.printing import reformat_integer, type_definition
 
 PLAIN = Style(enabled=False)
 
 
 def test_frame_with_source_shows_function_file_and_line() -> None:
     frame = {"id": 1, "name": "order_total", "line": 46, "source": {"path": "/src/inventory.c"}}
-    assert frame_location(frame, PLAIN) == "order_total at inventory.c:46"
-    assert backtrace_line(3, frame, PLAIN) == "#3  order_total at inventory.c:46"
+    frame["instructionPointerReference"] = "0x1ade"
+    assert frame_location(frame, "orders=0x1010030", PLAIN) == "order_total (orders=0x1010030) at inventory.c:46"
+    assert backtrace_line(0, frame, "", PLAIN) == "#0  order_total () at inventory.c:46"
+    assert backtrace_line(3, frame, "", PLAIN) == "#3  0x1ade in order_total () at inventory.c:46"  # a caller's PC
 
 
 def test_frame_without_source_shows_its_address() -> None:
     frame = {"id": 2, "name": "__original_main", "line": 0, "instructionPointerReference": "0x1f64"}
-    assert frame_location(frame, PLAIN) == "0x1f64 in __original_main"
+    assert frame_location(frame, None, PLAIN) == "0x1f64 in __original_main ()"
 
 
 def test_source_line_is_read_from_the_file(tmp_path: Path) -> None:
@@ -54,6 +58,27 @@ def test_memory_dump_of_words_is_little_endian() -> None:
     assert memory_dump(0x20, data, Examine(2, "d", 4, "x"), PLAIN) == ["0x00000020:\t12\t-3"]
     assert memory_dump(0x20, data, Examine(2, "x", 4, "x"), PLAIN) == ["0x00000020:\t0x0000000c\t0xfffffffd"]
     assert memory_dump(0x20, data[:4], Examine(1, "t", 4, "x"), PLAIN) == [f"0x00000020:\t{12:032b}"]
+
+
+def test_c_strings_are_escaped_as_gdb_does() -> None:
+    assert c_string(b'say "hi"\n\x01\0rest') == '"say \\"hi\\"\\n\\001"'
+
+
+def test_integers_in_print_formats() -> None:
+    assert reformat_integer("-1", 4, "x") == "0xffffffff"
+    assert reformat_integer("10", 4, "t") == "1010"
+    assert reformat_integer("8", 4, "o") == "010"
+    assert reformat_integer("65", 1, "c") == "65 'A'"
+    assert reformat_integer("255", 1, "d") == "-1"
+    assert reformat_integer("2.5", 8, "x") == "2.5"  # not an integer: as it was
+
+
+def test_ptype_shape_of_a_struct_and_a_pointer_to_one() -> None:
+    fields = [{"name": "name", "type": "char [16]"}, {"name": "next", "type": "struct item *"}]
+    assert type_definition("struct item *", fields) == (
+        "type = struct item {\n    char name[16];\n    struct item *next;\n} *"
+    )
+    assert type_definition("int", []) == "type = int"
 
 
 def test_memory_dump_of_chars() -> None:
