@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.source.dwarf_index import NameIndex
 from adapters.source.functions import FunctionRecord
 from adapters.source.lines import LineProgram, Sequence, StatementIndex
 
@@ -178,6 +179,19 @@ class SymbolCache:
                 for d, c, n, q, s, r in header["functions"]
             ]
             return records, [str(w) for w in header["warnings"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    # names: type definitions, enumerators, globals, statics
+    def store_names(self, key: str, index: NameIndex) -> None:
+        self._write(key, "names", index.to_json())
+
+    def load_names(self, key: str) -> NameIndex | None:
+        entry = self._read(key, "names")
+        if entry is None:
+            return None
+        try:
+            return NameIndex.from_json(entry[0])
         except (KeyError, TypeError, ValueError):
             return None
 

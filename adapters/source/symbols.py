@@ -13,6 +13,7 @@ from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from adapters.source.dwarf_index import DwarfIndexError, DwarfSections, NameIndex, build_name_index
 from adapters.source.dwarf_loader import load_dwarf
 from adapters.source.functions import (
     FunctionIndex,
@@ -91,6 +92,8 @@ class ModuleSymbols:
     _cache: SymbolCache | None = None
     _key: str = ""
     _dwarf_to_user: dict[str, str] | None = None
+    _names: NameIndex | None = None
+    _infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by DIE offset
 
     # loading
     @classmethod
@@ -222,6 +225,25 @@ class ModuleSymbols:
             self._functions = FunctionIndex(records)
         return self._functions
 
+    def name_index(self) -> NameIndex:
+        """Type definitions, enumerators, globals and statics: from the disk cache, else one
+        pass over ``.debug_info`` (then cached)."""
+        if self._names is None:
+            names = self._cache.load_names(self._key) if self._cache and self.dwarf is not None else None
+            if names is None and self.dwarf is not None and self.module is not None:
+                section = self.module.custom_section
+                try:
+                    names = build_name_index(DwarfSections(
+                        section(".debug_info") or b"", section(".debug_abbrev") or b"", section(".debug_str") or b"",
+                        section(".debug_line_str") or b"", section(".debug_str_offsets") or b""))
+                except DwarfIndexError as error:
+                    self._damaged(f"names not indexed ({error})")
+                else:
+                    if self._cache:
+                        self._cache.store_names(self._key, names)
+            self._names = names or NameIndex()
+        return self._names
+
     # paths
     def _user_path(self, dwarf_path: str) -> str:
         return self.mapper.apply(dwarf_path)
@@ -291,6 +313,13 @@ class ModuleSymbols:
 
     # functions
     def _info(self, record: FunctionRecord) -> FunctionInfo:
+        """The function of a DWARF record, built once (its entry PC reads the line table)."""
+        info = self._infos.get(record.die_offset)
+        if info is None:
+            info = self._infos[record.die_offset] = self._new_info(record)
+        return info
+
+    def _new_info(self, record: FunctionRecord) -> FunctionInfo:
         offset = self._code_offset
         ranges = tuple((low + offset, high + offset) for low, high in record.ranges)
         die = cu = None

@@ -54,6 +54,7 @@ from adapters.source.types import (
     Type,
     TypeResolver,
     VoidType,
+    die_name,
 )
 from adapters.source.values import ValueRegistry, ValueRenderer
 from adapters.source.variables import (
@@ -151,62 +152,66 @@ class DwarfProgram:
         self.resolver = resolver or TypeResolver(dwarf)
 
     @cached_property
-    def _named_types(self) -> dict[str, DIE]:
-        found: dict[str, DIE] = {}
-        for die in self._all_dies():
-            keyword = _NAMED_TYPE_TAGS.get(die.tag, "")
-            if keyword == "" or "DW_AT_declaration" in die.attributes:
+    def _named_types(self) -> dict[str, int]:
+        """Type definitions by name (``struct point`` and, but in C, ``point``): DIE offsets."""
+        found: dict[str, int] = {}
+        for named in self.resolver.names.types:
+            keyword = _NAMED_TYPE_TAGS.get(named.tag, "")
+            if keyword == "" or named.declaration:
                 continue
-            name = self.resolver.qualified_name(die)
-            if name is None:
+            name = named.name or self.resolver.qualified_name(self.resolver.die_at(named.offset))
+            if not name:
                 continue
             if keyword:
-                found.setdefault(f"{keyword} {name}", die)
-            if not keyword or self.resolver.language(die) != LANG_C:  # C needs `struct point`
-                found.setdefault(name, die)
+                found.setdefault(f"{keyword} {name}", named.offset)
+            if not keyword or self.resolver.language_of_unit(named.cu_offset) != LANG_C:  # C needs `struct point`
+                found.setdefault(name, named.offset)
         return found
 
     @cached_property
-    def _enumerators(self) -> dict[str, tuple[DIE, int]]:
-        found: dict[str, tuple[DIE, int]] = {}
-        for die in self._all_dies():
-            if die.tag == "DW_TAG_enumeration_type":
-                for child in die.iter_children():
-                    value = child.attributes.get("DW_AT_const_value")
-                    name = child.attributes.get("DW_AT_name")
-                    if child.tag == "DW_TAG_enumerator" and value is not None and name is not None:
-                        found.setdefault(name.value.decode("utf-8", "replace"), (die, value.value))
+    def _enumerators(self) -> dict[str, tuple[int, int]]:
+        """Enumerator name -> (its enumeration type's DIE offset, value)."""
+        found: dict[str, tuple[int, int]] = {}
+        for name, enumeration, value in self.resolver.names.enumerators:
+            found.setdefault(name, (enumeration, value))
         return found
 
     @cached_property
-    def global_variables(self) -> dict[str, DIE]:
-        """Every CU's file-scope variables, by plain and qualified name; a variable the
-        linker discarded (address tombstoned to -1) only if nothing else has the name."""
-        found: dict[str, DIE] = {}
-        for cu in self.dwarf.iter_CUs():
-            for die in unit_globals(cu.get_top_DIE()):
-                for name in (self.resolver.qualified_name(die), _name(die)):
-                    if name and (name not in found or _is_discarded(found[name])):
-                        found[name] = die
+    def _global_variables(self) -> dict[str, tuple[int, bool]]:
+        """Every CU's file-scope variables, by plain and qualified name: (DIE offset, discarded);
+        a variable the linker discarded (address tombstoned to -1) only if nothing else has the name."""
+        found: dict[str, tuple[int, bool]] = {}
+        for variables in self.resolver.names.globals.values():
+            for variable in variables:
+                names = (variable.qualified_name, variable.name)
+                if not variable.name:  # named where it is declared
+                    die = self.resolver.die_at(variable.offset)
+                    names = (self.resolver.qualified_name(die), _name(die) or die_name(die))
+                for name in names:
+                    if name and (name not in found or found[name][1]):
+                        found[name] = (variable.offset, variable.discarded)
         return found
+
+    def global_variable(self, name: str) -> DIE | None:
+        found = self._global_variables.get(name)
+        return self.resolver.die_at(found[0]) if found is not None else None
+
+    def global_variable_names(self) -> list[str]:
+        return list(self._global_variables)
 
     @cached_property
     def wasm_global_names(self) -> dict[str, int]:
         return {name: index for index, name in self.module.global_names.items()}
 
-    def _all_dies(self) -> Iterator[DIE]:
-        for cu in self.dwarf.iter_CUs():
-            yield from cu.iter_DIEs()
-
     def type_named(self, name: str) -> CType | None:
-        die = self._named_types.get(" ".join(name.split()))
-        return DwarfType(self.resolver.resolve(die)) if die is not None else None
+        offset = self._named_types.get(" ".join(name.split()))
+        return DwarfType(self.resolver.resolve(self.resolver.die_at(offset))) if offset is not None else None
 
     def enumerator(self, name: str) -> TypedValue | None:
         found = self._enumerators.get(name)
         if found is None:
             return None
-        type_ = DwarfType(self.resolver.resolve(found[0]))
+        type_ = DwarfType(self.resolver.resolve(self.resolver.die_at(found[0])))
         return TypedValue(type_, (found[1] & ((1 << (8 * type_.size)) - 1)).to_bytes(type_.size, "little"))
 
     def field(self, record: CType, name: str) -> Field | None:
@@ -257,18 +262,19 @@ class _DwarfScope:
         """This compile unit's globals and statics: they hide other units' of the same name."""
         if self.scope_die is None:
             return {}
-        return {name: die for die in unit_globals(self.scope_die.cu.get_top_DIE()) if (name := _name(die))}
+        resolver = self.program.resolver
+        return {name: die for die in unit_globals(resolver, self.scope_die.cu.cu_offset) if (name := _name(die))}
 
     def variable(self, name: str) -> tuple[DIE, bool] | None:
         """The variable DIE for ``name`` and whether it is frame-relative (a local)."""
         if name in self._locals:
             return self._locals[name], True
         bare = name.removeprefix("::")
-        die = self._unit_globals.get(bare) or self.program.global_variables.get(bare)
+        die = self._unit_globals.get(bare) or self.program.global_variable(bare)
         return (die, False) if die is not None else None
 
     def variable_names(self) -> list[str]:
-        return [*self._locals, *self.program.global_variables]
+        return [*self._locals, *self.program.global_variable_names()]
 
     def type_named(self, name: str) -> CType | None:
         """A visible variable hides a type of the same name, as in C++."""

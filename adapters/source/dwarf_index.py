@@ -1,0 +1,396 @@
+"""A whole-program index of DWARF names, built by one pass over the raw ``.debug_info``.
+
+Looking up a type by name, a global variable or an enumerator used to walk every DIE
+through pyelftools, which parses and keeps each one: seconds and hundreds of MB on a
+multi-MB program. This pass decodes only the attributes the lookups need (names,
+declarations, specifications, constant values and static addresses) and skips the rest
+by form, so it keeps no DIE; the consumers then parse just the DIEs they found, by offset.
+The result is small and plain, for the symbol cache.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from elftools.dwarf.dwarfinfo import DWARFInfo
+
+from adapters.wasm.leb128 import decode_signed, decode_unsigned
+
+# DW_TAG_* codes the index looks at
+TAG_CLASS, TAG_ENUMERATION, TAG_STRUCTURE, TAG_TYPEDEF, TAG_UNION = 0x02, 0x04, 0x13, 0x16, 0x17
+TAG_BASE, TAG_ENUMERATOR, TAG_VARIABLE, TAG_NAMESPACE = 0x24, 0x28, 0x34, 0x39
+TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT = 0x11, 0x3C
+TYPE_TAGS = {
+    TAG_BASE: "DW_TAG_base_type",
+    TAG_TYPEDEF: "DW_TAG_typedef",
+    TAG_STRUCTURE: "DW_TAG_structure_type",
+    TAG_CLASS: "DW_TAG_class_type",
+    TAG_UNION: "DW_TAG_union_type",
+    TAG_ENUMERATION: "DW_TAG_enumeration_type",
+}
+_NAMING_SCOPES = {TAG_NAMESPACE, TAG_STRUCTURE, TAG_CLASS, TAG_UNION}  # parts of a qualified name
+_WANTED_TAGS = {*TYPE_TAGS, TAG_ENUMERATOR, TAG_VARIABLE, TAG_NAMESPACE, TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT}
+
+# DW_AT_* codes read
+AT_LOCATION, AT_NAME, AT_LANGUAGE, AT_CONST_VALUE, AT_PRODUCER = 0x02, 0x03, 0x13, 0x1C, 0x25
+AT_DECLARATION, AT_SPECIFICATION, AT_STR_OFFSETS_BASE = 0x3C, 0x47, 0x72
+
+LANGUAGE_ZIG = -1  # Zig says DW_LANG_C99: told by its producer instead
+DW_OP_ADDR = 0x03
+DISCARDED_ADDRESS = 0xFFFFFFFF  # wasm-ld's tombstone for a removed symbol
+
+
+class DwarfIndexError(ValueError):
+    """``.debug_info`` or ``.debug_abbrev`` cannot be walked."""
+
+
+@dataclass(frozen=True)
+class NamedType:
+    tag: str  # pyelftools' DW_TAG_* name
+    name: str  # qualified (``ns::Outer::Name``) where the language has scopes; "" if it must be read from the DIE
+    offset: int
+    cu_offset: int
+    declaration: bool = False
+
+
+@dataclass(frozen=True)
+class GlobalVariable:
+    offset: int
+    name: str
+    qualified_name: str  # "" when it must be read from the DIE (a definition with DW_AT_specification)
+    discarded: bool  # its address is the linker's tombstone
+
+
+@dataclass
+class NameIndex:
+    """Type definitions, enumerators, file-scope variables and static addresses of a module."""
+
+    types: list[NamedType] = field(default_factory=list)  # named types, in DIE order
+    enumerators: list[tuple[str, int, int]] = field(default_factory=list)  # (name, enum type offset, value)
+    globals: dict[int, list[GlobalVariable]] = field(default_factory=dict)  # CU offset -> file-scope variables
+    languages: dict[int, int] = field(default_factory=dict)  # CU offset -> DW_AT_language or LANGUAGE_ZIG
+    defined_at: dict[int, int] = field(default_factory=dict)  # declaration offset -> address of its definition
+    statics: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # name -> [(offset, address)]
+
+    def to_json(self) -> dict:
+        return {
+            "types": [[t.tag, t.name, t.offset, t.cu_offset, t.declaration] for t in self.types],
+            "enumerators": [list(e) for e in self.enumerators],
+            "globals": [[cu, [[g.offset, g.name, g.qualified_name, g.discarded] for g in found]]
+                        for cu, found in self.globals.items()],
+            "languages": [[cu, language] for cu, language in self.languages.items()],
+            "defined_at": [[declaration, address] for declaration, address in self.defined_at.items()],
+            "statics": [[name, [list(s) for s in found]] for name, found in self.statics.items()],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> NameIndex:
+        """Raises KeyError, TypeError or ValueError on a malformed entry."""
+        return cls(
+            [NamedType(str(tag), str(name), int(offset), int(cu), bool(declared))
+             for tag, name, offset, cu, declared in data["types"]],
+            [(str(name), int(offset), int(value)) for name, offset, value in data["enumerators"]],
+            {int(cu): [GlobalVariable(int(o), str(n), str(q), bool(d)) for o, n, q, d in found]
+             for cu, found in data["globals"]},
+            {int(cu): int(language) for cu, language in data["languages"]},
+            {int(declaration): int(address) for declaration, address in data["defined_at"]},
+            {str(name): [(int(o), int(a)) for o, a in found] for name, found in data["statics"]},
+        )
+
+
+@dataclass(frozen=True)
+class DwarfSections:
+    info: bytes
+    abbrev: bytes
+    str: bytes = b""
+    line_str: bytes = b""
+    str_offsets: bytes = b""
+
+
+def sections_of(dwarf: DWARFInfo) -> DwarfSections:
+    """The raw sections behind a pyelftools ``DWARFInfo`` (as ``dwarf_loader`` builds it)."""
+
+    def raw(descriptor) -> bytes:
+        return descriptor.stream.getvalue() if descriptor is not None else b""
+
+    return DwarfSections(raw(dwarf.debug_info_sec), raw(dwarf.debug_abbrev_sec), raw(dwarf.debug_str_sec),
+                         raw(dwarf.debug_line_str_sec), raw(dwarf.debug_str_offsets_sec))
+
+
+# Fixed sizes of forms; -1: the address size, -2: the offset size. Others are decoded in ``_skip``.
+_FIXED = {
+    0x01: -1, 0x05: 2, 0x06: 4, 0x07: 8, 0x0B: 1, 0x0C: 1, 0x0E: -2, 0x11: 1, 0x12: 2, 0x13: 4, 0x14: 8,
+    0x17: -2, 0x19: 0, 0x1C: 4, 0x1D: -2, 0x1E: 16, 0x1F: -2, 0x20: 8, 0x21: 0, 0x24: 8, 0x25: 1, 0x26: 2,
+    0x27: 3, 0x28: 4, 0x29: 1, 0x2A: 2, 0x2B: 3, 0x2C: 4, 0x1F20: -2, 0x1F21: -2,
+}  # fmt: skip
+_ULEB_FORMS = {0x0F, 0x15, 0x1A, 0x1B, 0x22, 0x23, 0x1F01, 0x1F02}
+_BLOCK_FORMS = {0x03: 2, 0x04: 4, 0x09: 0, 0x0A: 1, 0x18: 0}  # length prefix size (0: ULEB)
+_STRX_FORMS = {0x1A: 0, 0x25: 1, 0x26: 2, 0x27: 3, 0x28: 4}
+_REF_CU_FORMS = {0x11, 0x12, 0x13, 0x14, 0x15}
+FORM_REF_ADDR, FORM_INDIRECT, FORM_STRING, FORM_SDATA, FORM_IMPLICIT_CONST = 0x10, 0x16, 0x08, 0x0D, 0x21
+FORM_STRP, FORM_LINE_STRP, FORM_FLAG_PRESENT, FORM_FLAG = 0x0E, 0x1F, 0x19, 0x0C
+
+
+@dataclass(frozen=True)
+class _Abbrev:
+    tag: int
+    has_children: bool
+    attributes: tuple[tuple[int, int, int], ...]  # (attribute, form, implicit constant)
+
+
+def _abbreviations(data: bytes, offset: int) -> dict[int, _Abbrev]:
+    table: dict[int, _Abbrev] = {}
+    end = len(data)
+    while True:
+        code, offset = decode_unsigned(data, offset, end)
+        if code == 0:
+            return table
+        tag, offset = decode_unsigned(data, offset, end)
+        if offset >= end:
+            raise DwarfIndexError("abbreviation table runs past the end of .debug_abbrev")
+        has_children = data[offset] != 0
+        offset += 1
+        attributes = []
+        while True:
+            name, offset = decode_unsigned(data, offset, end)
+            form, offset = decode_unsigned(data, offset, end)
+            if name == 0 and form == 0:
+                break
+            constant = 0
+            if form == FORM_IMPLICIT_CONST:
+                constant, offset = decode_signed(data, offset, end)
+            attributes.append((name, form, constant))
+        table[code] = _Abbrev(tag, has_children, tuple(attributes))
+
+
+class _Unit:
+    """Decoding state of one compilation unit."""
+
+    def __init__(self, sections: DwarfSections, offset: int, end: int, offset_size: int, address_size: int) -> None:
+        self.sections = sections
+        self.offset = offset
+        self.end = end
+        self.offset_size = offset_size
+        self.address_size = address_size
+        self.str_offsets_base = 8 if offset_size == 4 else 16  # past the section's header, unless the unit says
+
+    def size_of(self, form: int) -> int | None:
+        size = _FIXED.get(form)
+        if size is None:
+            return None
+        return self.address_size if size == -1 else self.offset_size if size == -2 else size
+
+    def value(self, data: bytes, position: int, form: int, constant: int) -> tuple[object, int]:
+        """(value, position after it): ints for constants, flags and references, bytes for blocks, str for strings."""
+        end = self.end
+        if form == FORM_INDIRECT:
+            form, position = decode_unsigned(data, position, end)
+            return self.value(data, position, form, constant)
+        if form == FORM_STRING:
+            stop = data.index(0, position, end)
+            return data[position:stop].decode("utf-8", "replace"), stop + 1
+        if form in (FORM_STRP, FORM_LINE_STRP):
+            where = int.from_bytes(data[position : position + self.offset_size], "little")
+            section = self.sections.str if form == FORM_STRP else self.sections.line_str
+            return _c_string(section, where), position + self.offset_size
+        if form in _STRX_FORMS:
+            width = _STRX_FORMS[form]
+            if width:
+                index, position = int.from_bytes(data[position : position + width], "little"), position + width
+            else:
+                index, position = decode_unsigned(data, position, end)
+            return _StringIndex(index), position
+        if form in _BLOCK_FORMS:
+            width = _BLOCK_FORMS[form]
+            if width:
+                length, position = int.from_bytes(data[position : position + width], "little"), position + width
+            else:
+                length, position = decode_unsigned(data, position, end)
+            return data[position : position + length], position + length
+        if form == FORM_SDATA:
+            return decode_signed(data, position, end)
+        if form in _ULEB_FORMS:
+            number, position = decode_unsigned(data, position, end)
+            return (number + self.offset if form == 0x15 else number), position
+        if form == FORM_IMPLICIT_CONST:
+            return constant, position
+        if form == FORM_FLAG_PRESENT:
+            return 1, position
+        size = self.size_of(form)
+        if size is None:
+            raise DwarfIndexError(f"unknown attribute form {form:#x} in the unit at {self.offset}")
+        number = int.from_bytes(data[position : position + size], "little")
+        return (number + self.offset if form in _REF_CU_FORMS else number), position + size
+
+    def string(self, index: _StringIndex) -> str:
+        """A ``DW_FORM_strx*`` string (read once the unit's ``DW_AT_str_offsets_base`` is known)."""
+        slot = self.str_offsets_base + index.index * self.offset_size
+        where = int.from_bytes(self.sections.str_offsets[slot : slot + self.offset_size], "little")
+        return _c_string(self.sections.str, where)
+
+    def skip(self, data: bytes, position: int, form: int) -> int:
+        size = self.size_of(form)
+        if size is not None:
+            return position + size
+        if form in _ULEB_FORMS or form == FORM_SDATA:
+            while data[position] & 0x80:
+                position += 1
+            return position + 1
+        return self.value(data, position, form, 0)[1]
+
+
+@dataclass(frozen=True)
+class _StringIndex:
+    index: int
+
+
+def _c_string(section: bytes, offset: int) -> str:
+    stop = section.find(b"\0", offset)
+    return section[offset : stop if stop >= 0 else len(section)].decode("utf-8", "replace")
+
+
+def _static_address(location: object) -> int | None:
+    if isinstance(location, bytes) and len(location) == 5 and location[0] == DW_OP_ADDR:
+        return int.from_bytes(location[1:], "little")
+    return None
+
+
+def build_name_index(sections: DwarfSections) -> NameIndex:
+    """Walk every compilation unit once. Raises DwarfIndexError on malformed data."""
+    index = NameIndex()
+    data = sections.info
+    abbreviation_tables: dict[int, dict[int, _Abbrev]] = {}
+    offset = 0
+    try:
+        while offset + 11 <= len(data):
+            unit_offset = offset
+            (length,) = struct.unpack_from("<I", data, offset)
+            offset_size, offset = (8, offset + 12) if length == 0xFFFFFFFF else (4, offset + 4)
+            if offset_size == 8:
+                (length,) = struct.unpack_from("<Q", data, offset - 8)
+            unit_end = offset + length
+            if unit_end > len(data):
+                raise DwarfIndexError(f"the unit at {unit_offset} runs past the end of .debug_info")
+            (version,) = struct.unpack_from("<H", data, offset)
+            offset += 2
+            if version >= 5:
+                unit_type, address_size = data[offset], data[offset + 1]
+                abbrev_offset = int.from_bytes(data[offset + 2 : offset + 2 + offset_size], "little")
+                offset += 2 + offset_size
+                if unit_type in (0x04, 0x05):  # skeleton, split compile: a DWO id
+                    offset += 8
+                elif unit_type in (0x02, 0x06):  # type units: signature and type offset
+                    offset += 8 + offset_size
+            else:
+                abbrev_offset = int.from_bytes(data[offset : offset + offset_size], "little")
+                address_size = data[offset + offset_size]
+                offset += offset_size + 1
+            if abbrev_offset not in abbreviation_tables:
+                abbreviation_tables[abbrev_offset] = _abbreviations(sections.abbrev, abbrev_offset)
+            unit = _Unit(sections, unit_offset, unit_end, offset_size, address_size)
+            _index_unit(index, unit, abbreviation_tables[abbrev_offset], offset)
+            offset = unit_end
+    except (IndexError, struct.error, ValueError) as error:
+        if isinstance(error, DwarfIndexError):
+            raise
+        raise DwarfIndexError(f"cannot walk .debug_info at about offset {offset}: {error}") from error
+    return index
+
+
+# The scope a DIE sits in: (qualified name prefix or None when not a naming scope, holds file-scope variables)
+_Scope = tuple[str | None, bool]
+
+
+def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev], offset: int) -> None:
+    data, end = unit.sections.info, unit.end
+    fixed_sizes: dict[int, int | None] = {}
+    scopes: list[_Scope] = []
+    language = 0
+    scoped_names = True  # C and Zig name types without their scopes
+    found_globals: list[tuple[int, GlobalVariable]] = []  # (namespace depth, variable)
+    enum_offset = -1
+    while offset < end:
+        die_offset = offset
+        code, offset = decode_unsigned(data, offset, end)
+        if code == 0:
+            if scopes:
+                scopes.pop()
+            continue
+        abbrev = abbreviations.get(code)
+        if abbrev is None:
+            raise DwarfIndexError(f"unknown abbreviation {code} at offset {die_offset}")
+        tag = abbrev.tag
+        if tag not in _WANTED_TAGS:
+            if code not in fixed_sizes:
+                sizes = [unit.size_of(form) for _, form, _ in abbrev.attributes]
+                fixed_sizes[code] = None if None in sizes else sum(sizes)  # type: ignore[arg-type]
+            size = fixed_sizes[code]
+            if size is not None:
+                offset += size
+            else:
+                for _, form, _ in abbrev.attributes:
+                    offset = unit.skip(data, offset, form)
+            if abbrev.has_children:
+                scopes.append((None, False))
+            continue
+        values: dict[int, object] = {}
+        for attribute, form, constant in abbrev.attributes:
+            if attribute in (AT_NAME, AT_DECLARATION, AT_SPECIFICATION, AT_LOCATION, AT_CONST_VALUE,
+                             AT_LANGUAGE, AT_PRODUCER, AT_STR_OFFSETS_BASE):
+                values[attribute], offset = unit.value(data, offset, form, constant)
+            else:
+                offset = unit.skip(data, offset, form)
+        if AT_STR_OFFSETS_BASE in values:
+            unit.str_offsets_base = int(values[AT_STR_OFFSETS_BASE])  # type: ignore[call-overload]
+        for attribute in (AT_NAME, AT_PRODUCER):
+            if isinstance(values.get(attribute), _StringIndex):
+                values[attribute] = unit.string(values[attribute])  # type: ignore[arg-type]
+        name = values.get(AT_NAME)
+        parent_prefix, parent_holds_globals = scopes[-1] if scopes else (None, True)
+        own_scope: _Scope = (None, False)
+        if tag in (TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT):
+            language = int(values.get(AT_LANGUAGE, 0) or 0)  # type: ignore[call-overload]
+            producer = values.get(AT_PRODUCER)
+            if isinstance(producer, str) and producer.lower().startswith("zig "):
+                language = LANGUAGE_ZIG
+            scoped_names = language in _SCOPED_LANGUAGES
+            index.languages[unit.offset] = language
+            own_scope = ("", True)
+        else:
+            specified = AT_SPECIFICATION in values  # named where it is declared: read from the DIE
+            plain = name if isinstance(name, str) else ""
+            qualified = _qualified(parent_prefix, plain or "(anonymous namespace)") if scoped_names else plain
+            if tag in _NAMING_SCOPES:
+                own_scope = (qualified, tag == TAG_NAMESPACE and parent_holds_globals)
+            if tag in TYPE_TAGS and (plain or specified):
+                index.types.append(NamedType(TYPE_TAGS[tag], "" if specified else qualified, die_offset, unit.offset,
+                                             bool(values.get(AT_DECLARATION))))
+            elif tag == TAG_ENUMERATOR and plain and isinstance(values.get(AT_CONST_VALUE), int) and enum_offset >= 0:
+                index.enumerators.append((plain, enum_offset, values[AT_CONST_VALUE]))  # type: ignore[arg-type]
+            elif tag == TAG_VARIABLE:
+                address = _static_address(values.get(AT_LOCATION))
+                if address is not None and specified:
+                    index.defined_at[int(values[AT_SPECIFICATION])] = address  # type: ignore[call-overload]
+                if address is not None and plain:
+                    index.statics.setdefault(plain, []).append((die_offset, address))
+                if parent_holds_globals and AT_LOCATION in values and (plain or specified):
+                    depth = sum(1 for prefix, _ in scopes if prefix)
+                    found_globals.append((depth, GlobalVariable(
+                        die_offset, "" if specified else plain, "" if specified else qualified,
+                        address == DISCARDED_ADDRESS)))
+        if tag == TAG_ENUMERATION:
+            enum_offset = die_offset
+        if abbrev.has_children:
+            scopes.append(own_scope)
+    if found_globals:
+        found_globals.sort(key=lambda item: item[0])  # stable: breadth first, as ``unit_globals`` lists them
+        index.globals[unit.offset] = [variable for _, variable in found_globals]
+
+
+_SCOPED_LANGUAGES = {0x4, 0x19, 0x1A, 0x21, 0x2B, 0x1C}  # C++ and Rust (DW_LANG_*)
+
+
+def _qualified(prefix: str | None, name: str) -> str:
+    return f"{prefix}::{name}" if prefix else name
