@@ -78,8 +78,10 @@ class NameIndex:
         return {
             "types": [[t.tag, t.name, t.offset, t.cu_offset, t.declaration] for t in self.types],
             "enumerators": [list(e) for e in self.enumerators],
-            "globals": [[cu, [[g.offset, g.name, g.qualified_name, g.discarded] for g in found]]
-                        for cu, found in self.globals.items()],
+            "globals": [
+                [cu, [[g.offset, g.name, g.qualified_name, g.discarded] for g in found]]
+                for cu, found in self.globals.items()
+            ],
             "languages": [[cu, language] for cu, language in self.languages.items()],
             "defined_at": [[declaration, address] for declaration, address in self.defined_at.items()],
             "statics": [[name, [list(s) for s in found]] for name, found in self.statics.items()],
@@ -89,11 +91,15 @@ class NameIndex:
     def from_json(cls, data: Mapping) -> NameIndex:
         """Raises KeyError, TypeError or ValueError on a malformed entry."""
         return cls(
-            [NamedType(str(tag), str(name), int(offset), int(cu), bool(declared))
-             for tag, name, offset, cu, declared in data["types"]],
+            [
+                NamedType(str(tag), str(name), int(offset), int(cu), bool(declared))
+                for tag, name, offset, cu, declared in data["types"]
+            ],
             [(str(name), int(offset), int(value)) for name, offset, value in data["enumerators"]],
-            {int(cu): [GlobalVariable(int(o), str(n), str(q), bool(d)) for o, n, q, d in found]
-             for cu, found in data["globals"]},
+            {
+                int(cu): [GlobalVariable(int(o), str(n), str(q), bool(d)) for o, n, q, d in found]
+                for cu, found in data["globals"]
+            },
             {int(cu): int(language) for cu, language in data["languages"]},
             {int(declaration): int(address) for declaration, address in data["defined_at"]},
             {str(name): [(int(o), int(a)) for o, a in found] for name, found in data["statics"]},
@@ -115,8 +121,13 @@ def sections_of(dwarf: DWARFInfo) -> DwarfSections:
     def raw(descriptor) -> bytes:
         return descriptor.stream.getvalue() if descriptor is not None else b""
 
-    return DwarfSections(raw(dwarf.debug_info_sec), raw(dwarf.debug_abbrev_sec), raw(dwarf.debug_str_sec),
-                         raw(dwarf.debug_line_str_sec), raw(dwarf.debug_str_offsets_sec))
+    return DwarfSections(
+        raw(dwarf.debug_info_sec),
+        raw(dwarf.debug_abbrev_sec),
+        raw(dwarf.debug_str_sec),
+        raw(dwarf.debug_line_str_sec),
+        raw(dwarf.debug_str_offsets_sec),
+    )
 
 
 # Fixed sizes of forms; -1: the address size, -2: the offset size. Others are decoded in ``_skip``.
@@ -337,8 +348,16 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
             continue
         values: dict[int, object] = {}
         for attribute, form, constant in abbrev.attributes:
-            if attribute in (AT_NAME, AT_DECLARATION, AT_SPECIFICATION, AT_LOCATION, AT_CONST_VALUE,
-                             AT_LANGUAGE, AT_PRODUCER, AT_STR_OFFSETS_BASE):
+            if attribute in (
+                AT_NAME,
+                AT_DECLARATION,
+                AT_SPECIFICATION,
+                AT_LOCATION,
+                AT_CONST_VALUE,
+                AT_LANGUAGE,
+                AT_PRODUCER,
+                AT_STR_OFFSETS_BASE,
+            ):
                 values[attribute], offset = unit.value(data, offset, form, constant)
             else:
                 offset = unit.skip(data, offset, form)
@@ -365,8 +384,15 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
             if tag in _NAMING_SCOPES:
                 own_scope = (qualified, tag == TAG_NAMESPACE and parent_holds_globals)
             if tag in TYPE_TAGS and (plain or specified):
-                index.types.append(NamedType(TYPE_TAGS[tag], "" if specified else qualified, die_offset, unit.offset,
-                                             bool(values.get(AT_DECLARATION))))
+                index.types.append(
+                    NamedType(
+                        TYPE_TAGS[tag],
+                        "" if specified else qualified,
+                        die_offset,
+                        unit.offset,
+                        bool(values.get(AT_DECLARATION)),
+                    )
+                )
             elif tag == TAG_ENUMERATOR and plain and isinstance(values.get(AT_CONST_VALUE), int) and enum_offset >= 0:
                 index.enumerators.append((plain, enum_offset, values[AT_CONST_VALUE]))  # type: ignore[arg-type]
             elif tag == TAG_VARIABLE:
@@ -377,9 +403,17 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
                     index.statics.setdefault(plain, []).append((die_offset, address))
                 if parent_holds_globals and AT_LOCATION in values and (plain or specified):
                     depth = sum(1 for prefix, _ in scopes if prefix)
-                    found_globals.append((depth, GlobalVariable(
-                        die_offset, "" if specified else plain, "" if specified else qualified,
-                        address == DISCARDED_ADDRESS)))
+                    found_globals.append(
+                        (
+                            depth,
+                            GlobalVariable(
+                                die_offset,
+                                "" if specified else plain,
+                                "" if specified else qualified,
+                                address == DISCARDED_ADDRESS,
+                            ),
+                        )
+                    )
         if tag == TAG_ENUMERATION:
             enum_offset = die_offset
         if abbrev.has_children:

@@ -77,14 +77,20 @@ class SymbolCache:
         header = {
             "warnings": warnings,
             "programs": [
-                {"offset": p.offset, "version": p.version, "files": [[i, f] for i, f in p.files.items()],
-                 "sequences": [len(s) for s in p.sequences]}
+                {
+                    "offset": p.offset,
+                    "version": p.version,
+                    "files": [[i, f] for i, f in p.files.items()],
+                    "sequences": [len(s) for s in p.sequences],
+                }
                 for p in programs
             ],
         }
         blob = b"".join(
             getattr(sequence, column).tobytes()
-            for program in programs for sequence in program.sequences for column, _ in _ARRAY_COLUMNS
+            for program in programs
+            for sequence in program.sequences
+            for column, _ in _ARRAY_COLUMNS
         )
         self._write(key, "lines", header, blob)
 
@@ -163,8 +169,10 @@ class SymbolCache:
     def store_functions(self, key: str, records: list[FunctionRecord], warnings: list[str]) -> None:
         header = {
             "warnings": warnings,
-            "functions": [[r.die_offset, r.cu_offset, r.name, r.qualified_name, r.short_name,
-                           [list(span) for span in r.ranges]] for r in records],
+            "functions": [
+                [r.die_offset, r.cu_offset, r.name, r.qualified_name, r.short_name, [list(span) for span in r.ranges]]
+                for r in records
+            ],
         }
         self._write(key, "functions", header)
 

@@ -97,8 +97,13 @@ class ModuleSymbols:
 
     # loading
     @classmethod
-    def load(cls, bytecode: bytes, path_mappings: tuple[tuple[str, str], ...] | list = (),
-             cache: SymbolCache | None = None, use_cache: bool = True) -> ModuleSymbols:
+    def load(
+        cls,
+        bytecode: bytes,
+        path_mappings: tuple[tuple[str, str], ...] | list = (),
+        cache: SymbolCache | None = None,
+        use_cache: bool = True,
+    ) -> ModuleSymbols:
         """Index a module's symbols. ``cache`` defaults to the per-user disk cache."""
         mapper = PathMapper(path_mappings)
         try:
@@ -159,11 +164,15 @@ class ModuleSymbols:
                 self._damaged(warning)
         elif self.dwarf is not None:
             module = self.module
-            strings = StringSections(module.custom_section(".debug_str") or b"",
-                                     module.custom_section(".debug_line_str") or b"")
-            table, warnings = decode_line_table(module.custom_section(".debug_line") or b"",
-                                                {offset: d for offset, (d, _) in self._units.items()},
-                                                strings, self._code_size())
+            strings = StringSections(
+                module.custom_section(".debug_str") or b"", module.custom_section(".debug_line_str") or b""
+            )
+            table, warnings = decode_line_table(
+                module.custom_section(".debug_line") or b"",
+                {offset: d for offset, (d, _) in self._units.items()},
+                strings,
+                self._code_size(),
+            )
             programs = table.programs
             for warning in warnings:
                 self._damaged(warning)
@@ -233,9 +242,15 @@ class ModuleSymbols:
             if names is None and self.dwarf is not None and self.module is not None:
                 section = self.module.custom_section
                 try:
-                    names = build_name_index(DwarfSections(
-                        section(".debug_info") or b"", section(".debug_abbrev") or b"", section(".debug_str") or b"",
-                        section(".debug_line_str") or b"", section(".debug_str_offsets") or b""))
+                    names = build_name_index(
+                        DwarfSections(
+                            section(".debug_info") or b"",
+                            section(".debug_abbrev") or b"",
+                            section(".debug_str") or b"",
+                            section(".debug_line_str") or b"",
+                            section(".debug_str_offsets") or b"",
+                        )
+                    )
                 except DwarfIndexError as error:
                     self._damaged(f"names not indexed ({error})")
                 else:
@@ -331,15 +346,25 @@ class ModuleSymbols:
                 self._damaged(f"function {record.name}: {error}")
                 die = cu = None
         body = self.module.function_at(ranges[0][0]) if self.module else None
-        return FunctionInfo(record.name, self._entry_pc(ranges[0], body.locals_end if body else None), ranges,
-                            die, cu, record.qualified_name, body.index if body else None)
+        return FunctionInfo(
+            record.name,
+            self._entry_pc(ranges[0], body.locals_end if body else None),
+            ranges,
+            die,
+            cu,
+            record.qualified_name,
+            body.index if body else None,
+        )
 
     def _entry_pc(self, entry_range: tuple[int, int], first_instruction: int | None) -> int:
         """After the prologue: the row flagged prologue_end, else the second row, else the
         first instruction (DWARF's low_pc points at the locals declarations)."""
         offset = self._code_offset
-        rows = [row for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
-                if row.line > 0]
+        rows = [
+            row
+            for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
+            if row.line > 0
+        ]
         for row in rows:
             if row.flags & PROLOGUE_END:
                 return row.address + offset
@@ -353,8 +378,9 @@ class ModuleSymbols:
         if body is None or self.module is None:
             return None
         name = self.module.function_name(body.index)
-        return FunctionInfo(name, body.locals_end, ((body.offset, body.end),), qualified_name=name,
-                            function_index=body.index)
+        return FunctionInfo(
+            name, body.locals_end, ((body.offset, body.end),), qualified_name=name, function_index=body.index
+        )
 
     def function_at(self, pc: int) -> FunctionInfo | None:
         """The function containing module PC ``pc``: from DWARF, else the name section."""
@@ -368,9 +394,12 @@ class ModuleSymbols:
         if found or self.module is None:
             return found
         wanted = name.strip()
-        return [info for body in self.module.functions
-                if self.module.function_names.get(body.index) == wanted
-                and (info := self._wasm_function(body.locals_end)) is not None]
+        return [
+            info
+            for body in self.module.functions
+            if self.module.function_names.get(body.index) == wanted
+            and (info := self._wasm_function(body.locals_end)) is not None
+        ]
 
     def inline_chain(self, pc: int) -> list[InlineFrame]:
         """Source frames at ``pc``, innermost first: each inlined call, then the function.
@@ -392,7 +421,8 @@ class ModuleSymbols:
         for call in reversed(calls):
             frames.append(InlineFrame(call.name, location, call.die, True))
             call_path = program.files.get(call.call_file) if program is not None else None
-            location = (self._location(call_path, call.call_line, call.call_column)
-                        if call_path and call.call_line else None)
+            location = (
+                self._location(call_path, call.call_line, call.call_column) if call_path and call.call_line else None
+            )
         frames.append(InlineFrame(function.name, location, function.die, False))
         return frames

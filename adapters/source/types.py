@@ -657,7 +657,11 @@ class TypeResolver:
     def _static_index(self) -> _StaticIndex:
         if self._statics is None:
             names = self.names
-            vtables = {address: offset for name, found in names.statics.items() if name.endswith("::{vtable}")
-                       for offset, address in found}
+            vtables = {
+                address: offset
+                for name, found in names.statics.items()
+                if name.endswith("::{vtable}")
+                for offset, address in found
+            }
             self._statics = _StaticIndex(names.defined_at, vtables)
         return self._statics

@@ -235,8 +235,9 @@ class FrameVariables:
             scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
             scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
             unit = self._scope_die.cu.cu_offset
-            scopes.append(self._scope_of("Globals", lambda: self._named(unit_globals(self._resolver, unit), False),
-                                         None))
+            scopes.append(
+                self._scope_of("Globals", lambda: self._named(unit_globals(self._resolver, unit), False), None)
+            )
             scopes.append(self._scope_of("All Globals", self._all_globals, None, expensive=True))
         scopes.extend(self.wasm_scopes())
         return scopes

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import os
 import queue
 import selectors
@@ -31,6 +32,7 @@ from adapters.wasm.debuggee import (
     Debuggee,
     DebuggeeError,
     DebuggeeGone,
+    FetchedValues,
     Frame,
     Module,
     StopEvent,
@@ -165,6 +167,7 @@ class AgentDebuggee(Debuggee):
         self._instances: dict[int, int] = {}  # module id -> instance id
         self._wasmtime_speaks = threading.Event()  # set once Wasmtime's own messages may follow
         self._condition_errors: list[tuple[int, str]] = []
+        self._resumes = 0  # frames listed before the latest resume are gone
         self._threads = [
             threading.Thread(target=self._read_replies, name="agent-reader", daemon=True),
             threading.Thread(target=self._pump, args=(process.stdout, "stdout"), daemon=True),
@@ -297,6 +300,7 @@ class AgentDebuggee(Debuggee):
 
     # -- running -------------------------------------------------------------------
     def resume(self, *, step: bool = False) -> None:
+        self._resumes += 1
         self._request("resume", step=step)
 
     def wait(self, timeout: float | None = None) -> StopEvent | None:
@@ -362,22 +366,30 @@ class AgentDebuggee(Debuggee):
     def frames(self) -> list[Frame]:
         reply, _ = self._request("frames")
         frames = []
-        for raw in reply["frames"]:
+        for position, raw in enumerate(reply["frames"]):
             if raw.get("host"):
                 continue
             module = self.parsed_module(raw["module"])
             self._instances.setdefault(raw["module"], raw["instance"])
+            values = functools.cache(functools.partial(self._frame_values, position, self._resumes))
             frames.append(
                 Frame(
                     module_id=raw["module"],
                     instance_id=raw["instance"],
                     function_index=raw["defined_func"] + module.imported_function_count,
                     pc=raw["pc"],
-                    locals=tuple(_decode_value(v) for v in raw["locals"]),
-                    stack=tuple(_decode_value(v) for v in raw["stack"]),
+                    locals=FetchedValues(lambda values=values: values()[0]),
+                    stack=FetchedValues(lambda values=values: values()[1]),
                 )
             )
         return frames
+
+    def _frame_values(self, position: int, listed_after: int) -> tuple[list[WasmValue], list[WasmValue]]:
+        """(locals, operand stack) of the agent's frame ``position``, while the program has not moved."""
+        if listed_after != self._resumes:
+            raise DebuggeeError("the program has moved on since its frames were listed")
+        reply, _ = self._request("frame_values", frame=position)
+        return [_decode_value(v) for v in reply["locals"]], [_decode_value(v) for v in reply["stack"]]
 
     def memory_size(self, instance_id: int, memory: int = 0) -> int:
         reply, _ = self._request("memory_size", instance=instance_id, memory=memory)

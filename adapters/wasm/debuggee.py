@@ -95,8 +95,34 @@ class Frame:
     instance_id: int
     function_index: int
     pc: int
-    locals: tuple[WasmValue, ...]
-    stack: tuple[WasmValue, ...]
+    locals: Sequence[WasmValue]  # a backend may fetch them only when first read (``FetchedValues``)
+    stack: Sequence[WasmValue]
+
+
+class FetchedValues(Sequence[WasmValue]):
+    """A frame's locals or operand stack, asked of the debuggee on first use.
+
+    A function of several thousand lines has thousands of Wasm locals; listing the stack
+    needs none of them, and reading a variable needs one frame's only.
+    """
+
+    def __init__(self, fetch: Callable[[], Sequence[WasmValue]]) -> None:
+        self._fetch = fetch
+        self._values: tuple[WasmValue, ...] | None = None
+
+    def _all(self) -> tuple[WasmValue, ...]:
+        if self._values is None:
+            self._values = tuple(self._fetch())
+        return self._values
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._values) if self._values is not None else "FetchedValues(<not fetched>)"
 
 
 @dataclass(frozen=True)

@@ -345,13 +345,21 @@ class Agent:
                         "module": instance.get_module(self.d).unique_id(),
                         "defined_func": frame.get_func_index(self.d),
                         "pc": frame.get_pc(self.d),
-                        "locals": [encode_value(v) for v in frame.get_locals(self.d)],
-                        "stack": [encode_value(v) for v in frame.get_stack(self.d)],
                     }
                 )
             except Err:
                 found.append({"host": True})
         return {"frames": found}, b""
+
+    def op_frame_values(self, request, blob):
+        """One frame's locals and operand stack (``frames`` leaves them out: there may be thousands)."""
+        if not self.frames:
+            self.collect_frames()
+        frame = self.frames[request["frame"]]
+        return {
+            "locals": [encode_value(v) for v in frame.get_locals(self.d)],
+            "stack": [encode_value(v) for v in frame.get_stack(self.d)],
+        }, b""
 
     def op_memory_size(self, request, blob):
         memory = self.memory(request["instance"], request.get("memory", 0))
@@ -481,6 +489,7 @@ class Agent:
         "set_breakpoints": op_set_breakpoints,
         "remove_breakpoints": op_remove_breakpoints,
         "frames": op_frames,
+        "frame_values": op_frame_values,
         "memory_size": op_memory_size,
         "read_memory": op_read_memory,
         "write_memory": op_write_memory,
