@@ -1,4 +1,4 @@
-"""The benchmark programs: test fixtures, the hot loop, Lua 5.4, a generated 10 MB module, native builds.
+"""The benchmark programs: test fixtures, the hot loop, Lua 5.4, SQLite, a generated 10 MB module, native builds.
 
 Everything is built into ``bench/build/`` once and reused while its inputs are unchanged.
 """
@@ -37,6 +37,14 @@ LUA_FLAGS = (
     "-Dlua_tmpnam(b,e)=(e=1)", "-DLUA_TMPNAMBUFSIZE=32",
 )
 LUA_LIBS = ("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks")
+SQLEAN = "sqlean-py==3.50.4.5"  # its sdist bundles SQLite's amalgamation (sqlite3.c, 3.50.4)
+SQLITE_FLAGS = ("-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION")
+SQLITE_WASI_FLAGS = ("-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS", "-D_WASI_EMULATED_MMAN",
+                     "-D_WASI_EMULATED_GETPID")
+SQLITE_LIBS = ("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks", "-lwasi-emulated-mman",
+               "-lwasi-emulated-getpid")
+# A statement in sqlite3VdbeExec, the bytecode interpreter: one function of about 9,000 lines.
+SQLITE_RESULT_ROW = "p->cacheCtr = (p->cacheCtr + 2)|1;"
 BIG_DATA_BYTES = 10 * 1024 * 1024
 _MARKER = re.compile(r"BREAK: (\w+)")
 
@@ -106,18 +114,65 @@ def _lua_sources() -> Path:
     return target
 
 
+def sqlite() -> Program:
+    """SQLite 3.50.4 (the amalgamation from PyPI sqlean-py's sdist) running a few statements: about 3.6 MB."""
+    # sqlean appends a 5-line hook to the amalgamation, which includes init.h and sqlite3ext.h
+    names = ("sqlite3.c", "sqlite3.h", "sqlite3ext.h", "init.h")
+    sources_dir = _sdist_files(SQLEAN, "sqlean_py-*.tar.gz", ("sqlite",), names, "sqlite")
+    main = PROGRAMS / "sqlite" / "main.c"
+    flags = ("-I", str(sources_dir), *SQLITE_FLAGS, *SQLITE_WASI_FLAGS)
+    wasm = compile_c([sources_dir / "sqlite3.c", main], BUILD / "sqlite.wasm", flags, SQLITE_LIBS)
+    return Program("sqlite", wasm, main)
+
+
+def sqlite_line(text: str = SQLITE_RESULT_ROW) -> tuple[Path, int]:
+    """(sqlite3.c, the 1-based line holding ``text``)."""
+    source = sqlite().wasm.parent / "sqlite" / "sqlite3.c"
+    for number, line in enumerate(source.read_text().splitlines(), start=1):
+        if line.strip() == text:
+            return source, number
+    raise KeyError(f"{text!r} is not in {source}")
+
+
+def native_sqlite() -> Path:
+    """The same SQLite program built natively with gcc -g -O0, for gdb."""
+    program = sqlite()
+    source = program.wasm.parent / "sqlite" / "sqlite3.c"
+    return native(program, [source, program.source], ("-I", str(source.parent), *SQLITE_FLAGS))
+
+
+def _sdist_files(requirement: str, pattern: str, folder: tuple[str, ...], names: tuple[str, ...], target: str) -> Path:
+    """Files ``names`` from ``folder`` of a PyPI sdist, unpacked once into ``bench/build/target``."""
+    directory = BUILD / target
+    if all((directory / name).exists() for name in names):
+        return directory
+    downloads = BUILD / "downloads"
+    package = requirement.split("==")[0]
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", package,
+                    requirement, "-d", str(downloads)], check=True)
+    archive = next(downloads.glob(pattern))
+    directory.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            parts = Path(member.name).parts
+            if parts[1:-1] == folder and parts[-1] in names and member.isfile():
+                (directory / parts[-1]).write_bytes(tar.extractfile(member).read())
+    return directory
+
+
 def generated_big(functions: int = 6000) -> Program:
     """bench_symbols' generated program: thousands of small functions, about 4 MB with DWARF."""
     source, wasm = bench_symbols.build(functions)
     return Program(f"big_{functions}", wasm, source)
 
 
-def native(program: Program) -> Path:
-    """A native gcc -g -O0 build of a single-file C program, for gdb."""
+def native(program: Program, sources: list[Path] | None = None, flags: tuple[str, ...] = ()) -> Path:
+    """A native gcc -g -O0 build of a C program (by default its one source file), for gdb."""
+    sources = sources or [program.source]
     output = BUILD / "native" / program.name
-    if not output.exists() or output.stat().st_mtime < program.source.stat().st_mtime:
+    if not output.exists() or any(output.stat().st_mtime < source.stat().st_mtime for source in sources):
         output.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["gcc", "-g", "-O0", str(program.source), "-o", str(output)], check=True)
+        subprocess.run(["gcc", "-g", "-O0", *flags, *map(str, sources), "-o", str(output)], check=True)
     return output
 
 
