@@ -31,18 +31,30 @@ ZIG_CC = (sys.executable, "-m", "ziglang", "cc")
 LUPA = "lupa==2.8"  # its sdist bundles the Lua 5.4 sources
 LUA_EXCLUDED = {"lua.c", "luac.c", "ltests.c", "onelua.c"}  # other mains, the test build, the one-file build
 LUA_FLAGS = (
-    "-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    "-D_WASI_EMULATED_SIGNAL",
+    "-D_WASI_EMULATED_PROCESS_CLOCKS",
     # WASI has no setjmp without Wasm exception handling: a Lua error aborts instead.
-    "-DLUAI_THROW(L,c)=abort()", "-DLUAI_TRY(L,c,a)=a", "-Dluai_jmpbuf=int",
-    "-Dlua_tmpnam(b,e)=(e=1)", "-DLUA_TMPNAMBUFSIZE=32",
+    "-DLUAI_THROW(L,c)=abort()",
+    "-DLUAI_TRY(L,c,a)=a",
+    "-Dluai_jmpbuf=int",
+    "-Dlua_tmpnam(b,e)=(e=1)",
+    "-DLUA_TMPNAMBUFSIZE=32",
 )
 LUA_LIBS = ("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks")
 SQLEAN = "sqlean-py==3.50.4.5"  # its sdist bundles SQLite's amalgamation (sqlite3.c, 3.50.4)
 SQLITE_FLAGS = ("-DSQLITE_THREADSAFE=0", "-DSQLITE_OMIT_LOAD_EXTENSION")
-SQLITE_WASI_FLAGS = ("-D_WASI_EMULATED_SIGNAL", "-D_WASI_EMULATED_PROCESS_CLOCKS", "-D_WASI_EMULATED_MMAN",
-                     "-D_WASI_EMULATED_GETPID")
-SQLITE_LIBS = ("-lwasi-emulated-signal", "-lwasi-emulated-process-clocks", "-lwasi-emulated-mman",
-               "-lwasi-emulated-getpid")
+SQLITE_WASI_FLAGS = (
+    "-D_WASI_EMULATED_SIGNAL",
+    "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    "-D_WASI_EMULATED_MMAN",
+    "-D_WASI_EMULATED_GETPID",
+)
+SQLITE_LIBS = (
+    "-lwasi-emulated-signal",
+    "-lwasi-emulated-process-clocks",
+    "-lwasi-emulated-mman",
+    "-lwasi-emulated-getpid",
+)
 # A statement in sqlite3VdbeExec, the bytecode interpreter: one function of about 9,000 lines.
 SQLITE_RESULT_ROW = "p->cacheCtr = (p->cacheCtr + 2)|1;"
 BIG_DATA_BYTES = 10 * 1024 * 1024
@@ -91,8 +103,11 @@ def lua() -> Program:
     """The Lua 5.4 interpreter (from PyPI lupa's sdist) running a small script: about 2 MB with DWARF."""
     sources_dir = _lua_sources()
     main = PROGRAMS / "lua" / "main.c"
-    sources = [*sorted(p for p in sources_dir.glob("*.c") if p.name not in LUA_EXCLUDED),
-               main, PROGRAMS / "lua" / "wasi_shims.c"]
+    sources = [
+        *sorted(p for p in sources_dir.glob("*.c") if p.name not in LUA_EXCLUDED),
+        main,
+        PROGRAMS / "lua" / "wasi_shims.c",
+    ]
     flags = ("-I", str(PROGRAMS / "lua" / "shim"), "-I", str(sources_dir), *LUA_FLAGS)
     return Program("lua", compile_c(sources, BUILD / "lua.wasm", flags, LUA_LIBS), main)
 
@@ -102,8 +117,22 @@ def _lua_sources() -> Path:
     if (target / "lvm.c").exists():
         return target
     downloads = BUILD / "downloads"
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", "lupa",
-                    LUPA, "-d", str(downloads)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            "lupa",
+            LUPA,
+            "-d",
+            str(downloads),
+        ],
+        check=True,
+    )
     archive = next(downloads.glob("lupa-*.tar.gz"))
     target.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
@@ -148,8 +177,22 @@ def _sdist_files(requirement: str, pattern: str, folder: tuple[str, ...], names:
         return directory
     downloads = BUILD / "downloads"
     package = requirement.split("==")[0]
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", package,
-                    requirement, "-d", str(downloads)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            package,
+            requirement,
+            "-d",
+            str(downloads),
+        ],
+        check=True,
+    )
     archive = next(downloads.glob(pattern))
     directory.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
@@ -201,5 +244,3 @@ def _data_module(size: int) -> bytes:
     payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
     data = section(11, b"\x01\x00\x41\x00\x0b" + encode_unsigned(size) + payload)
     return b"\x00asm\x01\x00\x00\x00" + types + functions + memory + exports + code + data
-
-

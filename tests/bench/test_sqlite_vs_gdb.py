@@ -55,10 +55,13 @@ def gdb_view(source: Path, line: int) -> dict:
     binary = programs.native_sqlite()
     with tempfile.TemporaryDirectory() as directory:
         script, out = Path(directory) / "view.py", Path(directory) / "view.json"
-        script.write_text(_GDB_SCRIPT % {"source": source.name, "line": line, "frames": FRAMES,
-                                         "expressions": EXPRESSIONS, "out": str(out)})
-        subprocess.run(["gdb", "-batch", "-nx", "-x", str(script), str(binary)], capture_output=True, timeout=300,
-                       check=True)
+        script.write_text(
+            _GDB_SCRIPT
+            % {"source": source.name, "line": line, "frames": FRAMES, "expressions": EXPRESSIONS, "out": str(out)}
+        )
+        subprocess.run(
+            ["gdb", "-batch", "-nx", "-x", str(script), str(binary)], capture_output=True, timeout=300, check=True
+        )
         return json.loads(out.read_text())
 
 
