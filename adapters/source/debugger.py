@@ -42,7 +42,6 @@ from adapters.source.model import (
 )
 from adapters.source.stepping import Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
-from adapters.wasm import gdbremote
 from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
@@ -165,6 +164,8 @@ class SourceDebugger:
         on_output: OutputCallback | None = None,
         on_module: ModuleCallback | None = None,
     ) -> SourceDebugger:
+        from adapters.wasm import gdbremote  # only for attaching: not imported on every start
+
         debuggee = gdbremote.attach(host, port, on_output)
         return cls.adopt(debuggee, path_mappings=path_mappings, on_output=on_output, on_module=on_module)
 

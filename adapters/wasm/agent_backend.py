@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
 import os
 import queue
 import selectors
@@ -122,6 +121,46 @@ def _decode_value(encoded: list) -> WasmValue:
     if kind == "v128":
         return WasmValue("v128", bytes.fromhex(payload))
     return WasmValue(kind, payload)
+
+
+class _FrameValues:
+    """What has been fetched of one listed frame's locals and operand stack."""
+
+    def __init__(self, backend: AgentDebuggee, position: int, listed_after: int) -> None:
+        self._backend = backend
+        self._position = position
+        self._listed_after = listed_after
+        self._locals: dict[int, WasmValue] = {}
+        self._count: int | None = None
+        self._stack: list[WasmValue] | None = None
+
+    def _fetch(self, wanted: list[int] | None) -> None:
+        reply = self._backend.frame_values(self._position, self._listed_after, wanted)
+        self._count = reply["count"]
+        self._locals.update((index, _decode_value(value)) for index, value in reply["locals"])
+        self._stack = [_decode_value(value) for value in reply["stack"]]
+
+    def local(self, index: int) -> WasmValue:
+        if index not in self._locals:
+            self._fetch([index])
+        return self._locals[index]
+
+    def local_count(self) -> int:
+        if self._count is None:
+            self._fetch([])
+        assert self._count is not None
+        return self._count
+
+    def all_locals(self) -> list[WasmValue]:
+        if self._count is None or len(self._locals) < self._count:
+            self._fetch(None)
+        return [self._locals[index] for index in range(len(self._locals))]
+
+    def stack(self) -> list[WasmValue]:
+        if self._stack is None:
+            self._fetch([])
+        assert self._stack is not None
+        return self._stack
 
 
 def _encode_value(value: WasmValue) -> list:
@@ -371,25 +410,27 @@ class AgentDebuggee(Debuggee):
                 continue
             module = self.parsed_module(raw["module"])
             self._instances.setdefault(raw["module"], raw["instance"])
-            values = functools.cache(functools.partial(self._frame_values, position, self._resumes))
+            values = _FrameValues(self, position, self._resumes)
             frames.append(
                 Frame(
                     module_id=raw["module"],
                     instance_id=raw["instance"],
                     function_index=raw["defined_func"] + module.imported_function_count,
                     pc=raw["pc"],
-                    locals=FetchedValues(lambda values=values: values()[0]),
-                    stack=FetchedValues(lambda values=values: values()[1]),
+                    locals=FetchedValues(values.all_locals, values.local, values.local_count),
+                    stack=FetchedValues(values.stack),
                 )
             )
         return frames
 
-    def _frame_values(self, position: int, listed_after: int) -> tuple[list[WasmValue], list[WasmValue]]:
-        """(locals, operand stack) of the agent's frame ``position``, while the program has not moved."""
+    def frame_values(self, position: int, listed_after: int, locals_wanted: list[int] | None = None) -> dict:
+        """The agent's reply for frame ``position``: its local count, the ``locals_wanted``
+        (all when None) as [index, value] pairs, its operand stack; while the program has not moved."""
         if listed_after != self._resumes:
             raise DebuggeeError("the program has moved on since its frames were listed")
-        reply, _ = self._request("frame_values", frame=position)
-        return [_decode_value(v) for v in reply["locals"]], [_decode_value(v) for v in reply["stack"]]
+        fields = {} if locals_wanted is None else {"locals": locals_wanted}
+        reply, _ = self._request("frame_values", frame=position, **fields)
+        return reply
 
     def memory_size(self, instance_id: int, memory: int = 0) -> int:
         reply, _ = self._request("memory_size", instance=instance_id, memory=memory)

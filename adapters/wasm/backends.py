@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from adapters.wasm import gdbremote
 from adapters.wasm.agent_backend import OutputCallback
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.debuggee import Debuggee
@@ -15,5 +14,7 @@ def launch_debuggee(
     """The program started and paused before its first instruction: ``agent`` runs it under our
     debugger component (the default), ``gdb`` under Wasmtime's built-in gdbstub."""
     if backend == "gdb":
+        from adapters.wasm import gdbremote  # seldom used: not imported on every start
+
         return gdbremote.launch(options, on_output)
     return launch_agent(options, on_output)
