@@ -21,7 +21,7 @@ from adapters.wasm.leb128 import decode_signed, decode_unsigned
 # DW_TAG_* codes the index looks at
 TAG_CLASS, TAG_ENUMERATION, TAG_STRUCTURE, TAG_TYPEDEF, TAG_UNION = 0x02, 0x04, 0x13, 0x16, 0x17
 TAG_BASE, TAG_ENUMERATOR, TAG_VARIABLE, TAG_NAMESPACE = 0x24, 0x28, 0x34, 0x39
-TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT = 0x11, 0x3C
+TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT, TAG_SUBPROGRAM = 0x11, 0x3C, 0x2E
 TYPE_TAGS = {
     TAG_BASE: "DW_TAG_base_type",
     TAG_TYPEDEF: "DW_TAG_typedef",
@@ -31,11 +31,27 @@ TYPE_TAGS = {
     TAG_ENUMERATION: "DW_TAG_enumeration_type",
 }
 _NAMING_SCOPES = {TAG_NAMESPACE, TAG_STRUCTURE, TAG_CLASS, TAG_UNION}  # parts of a qualified name
-_WANTED_TAGS = {*TYPE_TAGS, TAG_ENUMERATOR, TAG_VARIABLE, TAG_NAMESPACE, TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT}
+_WANTED_TAGS = {
+    *TYPE_TAGS,
+    TAG_ENUMERATOR,
+    TAG_VARIABLE,
+    TAG_NAMESPACE,
+    TAG_COMPILE_UNIT,
+    TAG_PARTIAL_UNIT,
+    TAG_SUBPROGRAM,
+}
 
 # DW_AT_* codes read
 AT_LOCATION, AT_NAME, AT_LANGUAGE, AT_CONST_VALUE, AT_PRODUCER = 0x02, 0x03, 0x13, 0x1C, 0x25
 AT_DECLARATION, AT_SPECIFICATION, AT_STR_OFFSETS_BASE = 0x3C, 0x47, 0x72
+AT_LOW_PC, AT_HIGH_PC, AT_ABSTRACT_ORIGIN, AT_RANGES, AT_ADDR_BASE = 0x11, 0x12, 0x31, 0x55, 0x73
+AT_LINKAGE_NAME, AT_MIPS_LINKAGE_NAME = 0x6E, 0x2007
+_READ = frozenset((
+    AT_NAME, AT_DECLARATION, AT_SPECIFICATION, AT_LOCATION, AT_CONST_VALUE, AT_LANGUAGE, AT_PRODUCER,
+    AT_STR_OFFSETS_BASE, AT_LOW_PC, AT_HIGH_PC, AT_ABSTRACT_ORIGIN, AT_RANGES, AT_ADDR_BASE, AT_LINKAGE_NAME,
+    AT_MIPS_LINKAGE_NAME,
+))  # fmt: skip
+_ADDRESS_INDEX_FORMS = {0x1B: 0, 0x29: 1, 0x2A: 2, 0x2B: 3, 0x2C: 4}  # DW_FORM_addrx*: index width (0: ULEB)
 
 LANGUAGE_ZIG = -1  # Zig says DW_LANG_C99: told by its producer instead
 DW_OP_ADDR = 0x03
@@ -106,6 +122,27 @@ class NameIndex:
         )
 
 
+@dataclass
+class FunctionScan:
+    """Subprograms found by the same walk, for the function index (not cached: the index is)."""
+
+    # (DIE offset, CU offset, [low, high) ranges, or None where pyelftools must read DW_AT_ranges)
+    functions: list[tuple[int, int, tuple[tuple[int, int], ...] | None]] = field(default_factory=list)
+    # every subprogram DIE: offset -> (DW_AT_name, linkage name, DIE it specifies or comes from, else -1)
+    names: dict[int, tuple[str, str, int]] = field(default_factory=dict)
+
+    def attribute(self, offset: int, which: int) -> str:
+        """A subprogram's name (``which`` 0) or linkage name (1), through its specification or origin."""
+        for _ in range(8):
+            entry = self.names.get(offset)
+            if entry is None:
+                return ""
+            if entry[which]:
+                return entry[which]
+            offset = entry[2]
+        return ""
+
+
 @dataclass(frozen=True)
 class DwarfSections:
     info: bytes
@@ -113,6 +150,7 @@ class DwarfSections:
     str: bytes = b""
     line_str: bytes = b""
     str_offsets: bytes = b""
+    addr: bytes = b""
 
 
 def sections_of(dwarf: DWARFInfo) -> DwarfSections:
@@ -127,6 +165,7 @@ def sections_of(dwarf: DWARFInfo) -> DwarfSections:
         raw(dwarf.debug_str_sec),
         raw(dwarf.debug_line_str_sec),
         raw(dwarf.debug_str_offsets_sec),
+        raw(dwarf.debug_addr_sec),
     )
 
 
@@ -186,6 +225,7 @@ class _Unit:
         self.offset_size = offset_size
         self.address_size = address_size
         self.str_offsets_base = 8 if offset_size == 4 else 16  # past the section's header, unless the unit says
+        self.addr_base = 8 if offset_size == 4 else 16
 
     def size_of(self, form: int) -> int | None:
         size = _FIXED.get(form)
@@ -241,6 +281,13 @@ class _Unit:
         where = int.from_bytes(self.sections.str_offsets[slot : slot + self.offset_size], "little")
         return _c_string(self.sections.str, where)
 
+    def address(self, value: int, form: int) -> int:
+        """An address attribute's value: itself, or for ``DW_FORM_addrx*`` the entry it indexes."""
+        if form not in _ADDRESS_INDEX_FORMS:
+            return value
+        slot = self.addr_base + value * self.address_size
+        return int.from_bytes(self.sections.addr[slot : slot + self.address_size], "little")
+
     def skip(self, data: bytes, position: int, form: int) -> int:
         size = self.size_of(form)
         if size is not None:
@@ -270,7 +317,12 @@ def _static_address(location: object) -> int | None:
 
 def build_name_index(sections: DwarfSections) -> NameIndex:
     """Walk every compilation unit once. Raises DwarfIndexError on malformed data."""
-    index = NameIndex()
+    return scan_dwarf(sections)[0]
+
+
+def scan_dwarf(sections: DwarfSections) -> tuple[NameIndex, FunctionScan]:
+    """The name index and the subprograms, from one walk. Raises DwarfIndexError on malformed data."""
+    index, functions = NameIndex(), FunctionScan()
     data = sections.info
     abbreviation_tables: dict[int, dict[int, _Abbrev]] = {}
     offset = 0
@@ -301,20 +353,23 @@ def build_name_index(sections: DwarfSections) -> NameIndex:
             if abbrev_offset not in abbreviation_tables:
                 abbreviation_tables[abbrev_offset] = _abbreviations(sections.abbrev, abbrev_offset)
             unit = _Unit(sections, unit_offset, unit_end, offset_size, address_size)
-            _index_unit(index, unit, abbreviation_tables[abbrev_offset], offset)
+            _index_unit(index, functions, unit, abbreviation_tables[abbrev_offset], offset)
             offset = unit_end
     except (IndexError, struct.error, ValueError) as error:
         if isinstance(error, DwarfIndexError):
             raise
         raise DwarfIndexError(f"cannot walk .debug_info at about offset {offset}: {error}") from error
-    return index
+    return index, functions
 
 
-# The scope a DIE sits in: (qualified name prefix or None when not a naming scope, holds file-scope variables)
-_Scope = tuple[str | None, bool]
+# The scope a DIE sits in: (qualified name prefix or None when not a naming scope, holds file-scope
+# variables, holds functions of the index: the unit and the namespaces and classes in it)
+_Scope = tuple[str | None, bool, bool]
 
 
-def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev], offset: int) -> None:
+def _index_unit(
+    index: NameIndex, functions: FunctionScan, unit: _Unit, abbreviations: dict[int, _Abbrev], offset: int
+) -> None:
     data, end = unit.sections.info, unit.end
     fixed_sizes: dict[int, int | None] = {}
     scopes: list[_Scope] = []
@@ -344,31 +399,26 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
                 for _, form, _ in abbrev.attributes:
                     offset = unit.skip(data, offset, form)
             if abbrev.has_children:
-                scopes.append((None, False))
+                scopes.append((None, False, False))
             continue
         values: dict[int, object] = {}
+        forms: dict[int, int] = {}
         for attribute, form, constant in abbrev.attributes:
-            if attribute in (
-                AT_NAME,
-                AT_DECLARATION,
-                AT_SPECIFICATION,
-                AT_LOCATION,
-                AT_CONST_VALUE,
-                AT_LANGUAGE,
-                AT_PRODUCER,
-                AT_STR_OFFSETS_BASE,
-            ):
+            if attribute in _READ:
                 values[attribute], offset = unit.value(data, offset, form, constant)
+                forms[attribute] = form
             else:
                 offset = unit.skip(data, offset, form)
         if AT_STR_OFFSETS_BASE in values:
             unit.str_offsets_base = int(values[AT_STR_OFFSETS_BASE])  # type: ignore[call-overload]
-        for attribute in (AT_NAME, AT_PRODUCER):
+        if AT_ADDR_BASE in values:
+            unit.addr_base = int(values[AT_ADDR_BASE])  # type: ignore[call-overload]
+        for attribute in (AT_NAME, AT_PRODUCER, AT_LINKAGE_NAME, AT_MIPS_LINKAGE_NAME):
             if isinstance(values.get(attribute), _StringIndex):
                 values[attribute] = unit.string(values[attribute])  # type: ignore[arg-type]
         name = values.get(AT_NAME)
-        parent_prefix, parent_holds_globals = scopes[-1] if scopes else (None, True)
-        own_scope: _Scope = (None, False)
+        parent_prefix, parent_holds_globals, parent_holds_functions = scopes[-1] if scopes else (None, True, True)
+        own_scope: _Scope = (None, False, False)
         if tag in (TAG_COMPILE_UNIT, TAG_PARTIAL_UNIT):
             language = int(values.get(AT_LANGUAGE, 0) or 0)  # type: ignore[call-overload]
             producer = values.get(AT_PRODUCER)
@@ -376,13 +426,15 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
                 language = LANGUAGE_ZIG
             scoped_names = language in _SCOPED_LANGUAGES
             index.languages[unit.offset] = language
-            own_scope = ("", True)
+            own_scope = ("", True, True)
         else:
             specified = AT_SPECIFICATION in values  # named where it is declared: read from the DIE
             plain = name if isinstance(name, str) else ""
             qualified = _qualified(parent_prefix, plain or "(anonymous namespace)") if scoped_names else plain
             if tag in _NAMING_SCOPES:
-                own_scope = (qualified, tag == TAG_NAMESPACE and parent_holds_globals)
+                own_scope = (qualified, tag == TAG_NAMESPACE and parent_holds_globals, parent_holds_functions)
+            if tag == TAG_SUBPROGRAM:
+                _note_subprogram(functions, unit, die_offset, values, forms, parent_holds_functions)
             if tag in TYPE_TAGS and (plain or specified):
                 index.types.append(
                     NamedType(
@@ -402,7 +454,7 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
                 if address is not None and plain:
                     index.statics.setdefault(plain, []).append((die_offset, address))
                 if parent_holds_globals and AT_LOCATION in values and (plain or specified):
-                    depth = sum(1 for prefix, _ in scopes if prefix)
+                    depth = sum(1 for scope in scopes if scope[0])
                     found_globals.append(
                         (
                             depth,
@@ -421,6 +473,29 @@ def _index_unit(index: NameIndex, unit: _Unit, abbreviations: dict[int, _Abbrev]
     if found_globals:
         found_globals.sort(key=lambda item: item[0])  # stable: breadth first, as ``unit_globals`` lists them
         index.globals[unit.offset] = [variable for _, variable in found_globals]
+
+
+def _note_subprogram(
+    functions: FunctionScan, unit: _Unit, offset: int, values: dict[int, object], forms: dict[int, int], listed: bool
+) -> None:
+    """Keep a subprogram's names (others refer to them); ``listed``: its ranges too, for the index."""
+    name, linkage = values.get(AT_NAME), values.get(AT_LINKAGE_NAME) or values.get(AT_MIPS_LINKAGE_NAME)
+    reference = values.get(AT_SPECIFICATION, values.get(AT_ABSTRACT_ORIGIN, -1))
+    functions.names[offset] = (
+        name if isinstance(name, str) else "",
+        linkage if isinstance(linkage, str) else "",
+        reference if isinstance(reference, int) else -1,
+    )
+    if not listed:
+        return
+    low, high = values.get(AT_LOW_PC), values.get(AT_HIGH_PC)
+    if isinstance(low, int) and isinstance(high, int):
+        low = unit.address(low, forms[AT_LOW_PC])
+        high_form = forms[AT_HIGH_PC]
+        end = unit.address(high, high_form) if high_form == 0x01 or high_form in _ADDRESS_INDEX_FORMS else low + high
+        functions.functions.append((offset, unit.offset, ((low, end),)))
+    elif AT_RANGES in values:
+        functions.functions.append((offset, unit.offset, None))
 
 
 _SCOPED_LANGUAGES = {0x4, 0x19, 0x1A, 0x21, 0x2B, 0x1C}  # C++ and Rust (DW_LANG_*)

@@ -7,18 +7,21 @@ All PCs here are module PCs (file offsets); DWARF addresses are converted at thi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
-from adapters.source.dwarf_index import DwarfIndexError, DwarfSections, NameIndex, build_name_index
+from adapters.source.dwarf_index import DwarfIndexError, DwarfSections, NameIndex, build_name_index, scan_dwarf
 from adapters.source.dwarf_loader import load_dwarf
 from adapters.source.functions import (
     FunctionIndex,
     FunctionRecord,
     build_function_index,
+    die_ranges,
+    index_functions,
     inlined_calls_at,
 )
 from adapters.source.lines import (
@@ -226,7 +229,7 @@ class ModuleSymbols:
                         where = f"compilation unit at {cu.cu_offset}" if cu is not None else "compilation units"
                         warnings.append(f"{where}: {type(error).__name__}: {error}")
 
-                    records = build_function_index(self.dwarf, self._code_size(), report)
+                    records = self._scan_functions(report)
                     if self._cache:
                         self._cache.store_functions(self._key, records, warnings)
                 for warning in warnings:
@@ -234,23 +237,43 @@ class ModuleSymbols:
             self._functions = FunctionIndex(records)
         return self._functions
 
+    def _scan_functions(self, report: Callable[[CompileUnit | None, Exception], None]) -> list[FunctionRecord]:
+        """The function index from one raw walk of ``.debug_info`` (which also gives the name
+        index); through pyelftools, DIE by DIE, if the walk fails."""
+        assert self.dwarf is not None
+        dwarf = self.dwarf
+        try:
+            names, scan = scan_dwarf(self._sections())
+        except DwarfIndexError:
+            return build_function_index(dwarf, self._code_size(), report)
+        if self._names is None:
+            self._names = names
+            if self._cache:
+                self._cache.store_names(self._key, names)
+
+        def ranges_at(offset: int, cu_offset: int) -> list[tuple[int, int]]:
+            try:
+                return die_ranges(dwarf.get_CU_at(cu_offset).get_DIE_from_refaddr(offset), dwarf)
+            except Exception as error:  # noqa: BLE001 - pyelftools raises many kinds on bad input
+                report(None, error)
+                return []
+
+        return index_functions(scan, self._code_size(), ranges_at)
+
+    def _sections(self) -> DwarfSections:
+        assert self.module is not None
+        section = self.module.custom_section
+        names = (".debug_info", ".debug_abbrev", ".debug_str", ".debug_line_str", ".debug_str_offsets", ".debug_addr")
+        return DwarfSections(*(section(name) or b"" for name in names))
+
     def name_index(self) -> NameIndex:
         """Type definitions, enumerators, globals and statics: from the disk cache, else one
         pass over ``.debug_info`` (then cached)."""
         if self._names is None:
             names = self._cache.load_names(self._key) if self._cache and self.dwarf is not None else None
             if names is None and self.dwarf is not None and self.module is not None:
-                section = self.module.custom_section
                 try:
-                    names = build_name_index(
-                        DwarfSections(
-                            section(".debug_info") or b"",
-                            section(".debug_abbrev") or b"",
-                            section(".debug_str") or b"",
-                            section(".debug_line_str") or b"",
-                            section(".debug_str_offsets") or b"",
-                        )
-                    )
+                    names = build_name_index(self._sections())
                 except DwarfIndexError as error:
                     self._damaged(f"names not indexed ({error})")
                 else:

@@ -218,7 +218,7 @@ def test_the_cache_gives_the_same_answers_and_survives_corruption(fixtures, mark
 
     cold = answers(ModuleSymbols.load(data, cache=cache))
     entries = sorted(tmp_path.iterdir())
-    assert [entry.suffix for entry in entries] == [".functions", ".lines", ".statements"]
+    assert [entry.suffix for entry in entries] == [".functions", ".lines", ".names", ".statements"]
     assert answers(ModuleSymbols.load(data, cache=cache)) == cold
     for entry in entries:
         damaged = bytearray(entry.read_bytes())
