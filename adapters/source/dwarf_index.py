@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
@@ -62,8 +63,7 @@ class DwarfIndexError(ValueError):
     """``.debug_info`` or ``.debug_abbrev`` cannot be walked."""
 
 
-@dataclass(frozen=True)
-class NamedType:
+class NamedType(NamedTuple):
     tag: str  # pyelftools' DW_TAG_* name
     name: str  # qualified (``ns::Outer::Name``) where the language has scopes; "" if it must be read from the DIE
     offset: int
@@ -71,8 +71,7 @@ class NamedType:
     declaration: bool = False
 
 
-@dataclass(frozen=True)
-class GlobalVariable:
+class GlobalVariable(NamedTuple):
     offset: int
     name: str
     qualified_name: str  # "" when it must be read from the DIE (a definition with DW_AT_specification)
@@ -107,19 +106,25 @@ class NameIndex:
     def from_json(cls, data: Mapping) -> NameIndex:
         """Raises KeyError, TypeError or ValueError on a malformed entry."""
         return cls(
-            [
-                NamedType(str(tag), str(name), int(offset), int(cu), bool(declared))
-                for tag, name, offset, cu, declared in data["types"]
-            ],
+            [NamedType._make(row) for row in data["types"] if _row_of(row, str, str, int, int, bool)],
             [(str(name), int(offset), int(value)) for name, offset, value in data["enumerators"]],
             {
-                int(cu): [GlobalVariable(int(o), str(n), str(q), bool(d)) for o, n, q, d in found]
+                int(cu): [GlobalVariable._make(row) for row in found if _row_of(row, int, str, str, bool)]
                 for cu, found in data["globals"]
             },
             {int(cu): int(language) for cu, language in data["languages"]},
             {int(declaration): int(address) for declaration, address in data["defined_at"]},
             {str(name): [(int(o), int(a)) for o, a in found] for name, found in data["statics"]},
         )
+
+
+def _row_of(row: object, *kinds: type) -> bool:
+    """Whether a cached row has the fields and types expected (else: a damaged cache entry)."""
+    if not isinstance(row, list) or len(row) != len(kinds):
+        raise ValueError(f"malformed index row {row!r}")
+    if not all(type(value) is kind for value, kind in zip(row, kinds, strict=True)):
+        raise ValueError(f"malformed index row {row!r}")
+    return True
 
 
 @dataclass
@@ -247,18 +252,10 @@ class _Unit:
             section = self.sections.str if form == FORM_STRP else self.sections.line_str
             return _c_string(section, where), position + self.offset_size
         if form in _STRX_FORMS:
-            width = _STRX_FORMS[form]
-            if width:
-                index, position = int.from_bytes(data[position : position + width], "little"), position + width
-            else:
-                index, position = decode_unsigned(data, position, end)
+            index, position = _number(data, position, end, _STRX_FORMS[form])
             return _StringIndex(index), position
         if form in _BLOCK_FORMS:
-            width = _BLOCK_FORMS[form]
-            if width:
-                length, position = int.from_bytes(data[position : position + width], "little"), position + width
-            else:
-                length, position = decode_unsigned(data, position, end)
+            length, position = _number(data, position, end, _BLOCK_FORMS[form])
             return data[position : position + length], position + length
         if form == FORM_SDATA:
             return decode_signed(data, position, end)
@@ -297,6 +294,13 @@ class _Unit:
                 position += 1
             return position + 1
         return self.value(data, position, form, 0)[1]
+
+
+def _number(data: bytes, position: int, end: int, width: int) -> tuple[int, int]:
+    """(an unsigned number of ``width`` bytes, or a ULEB128 if ``width`` is 0, position after it)."""
+    if width:
+        return int.from_bytes(data[position : position + width], "little"), position + width
+    return decode_unsigned(data, position, end)
 
 
 @dataclass(frozen=True)

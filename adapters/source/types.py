@@ -518,8 +518,12 @@ class TypeResolver:
         return found
 
     @cached_property
-    def _type_names(self) -> dict[int, str]:
-        return {named.offset: named.name for named in self.names.types if named.name}
+    def _indexed_names(self) -> dict[int, str]:
+        """Qualified names of the types and globals the index knows, by DIE offset."""
+        names = {named.offset: named.name for named in self.names.types if named.name}
+        for variables in self.names.globals.values():
+            names.update((known.offset, known.qualified_name) for known in variables if known.qualified_name)
+        return names
 
     def language(self, die: DIE) -> str:
         key = die.cu.cu_offset
@@ -616,8 +620,8 @@ class TypeResolver:
         name = die_name(die)
         if name is None or self.language(die) in (LANG_C, LANG_ZIG):
             return name
-        if self._dwarf is not None and die.offset in self._type_names:  # no walk up the tree
-            return self._type_names[die.offset]
+        if self._dwarf is not None and die.offset in self._indexed_names:  # no walk up the tree
+            return self._indexed_names[die.offset]
         parts = [name]
         declaration = die  # a definition out of its class or namespace is named where it is declared
         while "DW_AT_specification" in declaration.attributes:
