@@ -43,6 +43,10 @@ class SymbolCache:
     def _path(self, key: str, kind: str) -> Path:
         return self.directory / f"{key}.{kind}"
 
+    def has(self, key: str, kind: str) -> bool:
+        """Whether an entry exists (it may still prove damaged when read)."""
+        return self._path(key, kind).exists()
+
     def _read(self, key: str, kind: str) -> tuple[dict, bytes] | None:
         try:
             data = self._path(key, kind).read_bytes()

@@ -7,6 +7,7 @@ All PCs here are module PCs (file offsets); DWARF addresses are converted at thi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -96,6 +97,7 @@ class ModuleSymbols:
     _key: str = ""
     _dwarf_to_user: dict[str, str] | None = None
     _names: NameIndex | None = None
+    _loading: threading.RLock = field(default_factory=threading.RLock)  # the lazy indexes, for ``prefetch``
     _infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by DIE offset
 
     # loading
@@ -215,7 +217,24 @@ class ModuleSymbols:
             return 0
         return self.module.code_offset
 
+    def prefetch(self) -> None:
+        """Read the function and name indexes from the disk cache in the background (the
+        program runs to its first stop meanwhile); what is not cached is built when asked."""
+        if self.dwarf is not None and self._cache is not None:
+            threading.Thread(target=self._load_cached_indexes, name="symbols-prefetch", daemon=True).start()
+
+    def _load_cached_indexes(self) -> None:
+        assert self._cache is not None
+        if self._cache.has(self._key, "functions"):
+            self._function_index()
+        if self._cache.has(self._key, "names"):
+            self.name_index()
+
     def _function_index(self) -> FunctionIndex:
+        with self._loading:
+            return self._load_function_index()
+
+    def _load_function_index(self) -> FunctionIndex:
         if self._functions is None:
             records: list[FunctionRecord] = []
             if self.dwarf is not None:
@@ -269,6 +288,10 @@ class ModuleSymbols:
     def name_index(self) -> NameIndex:
         """Type definitions, enumerators, globals and statics: from the disk cache, else one
         pass over ``.debug_info`` (then cached)."""
+        with self._loading:
+            return self._load_name_index()
+
+    def _load_name_index(self) -> NameIndex:
         if self._names is None:
             names = self._cache.load_names(self._key) if self._cache and self.dwarf is not None else None
             if names is None and self.dwarf is not None and self.module is not None:
