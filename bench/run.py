@@ -113,8 +113,13 @@ def measure_all(plan: Plan) -> tuple[Results, dict, dict]:
         lua, big = programs.lua(), programs.generated_big()
         vdbe_source, vdbe_line = programs.sqlite_line()  # a statement of sqlite3VdbeExec (~9,000 lines)
         sqlite = programs.Program("sqlite", programs.sqlite().wasm, vdbe_source)
-        for program, line in ((lua, lua.line("script_loaded")), (big, bench_symbols.breakpoint_line(big.source)),
-                              (sqlite, vdbe_line)):
+        real = [(lua, lua.line("script_loaded")), (big, bench_symbols.breakpoint_line(big.source)), (sqlite, vdbe_line)]
+        try:
+            rust = programs.json_regex()
+            real.append((rust, rust.line("count_words")))
+        except RuntimeError as error:
+            print(f"  skipped the Rust program: {error}", file=sys.stderr)
+        for program, line in real:
             sizes[program.name] = program.wasm.stat().st_size
             compare(results, plan.slow_runs, scenarios.first_stop_and_inspect(program, line, 0, cold=True),
                     [f"first_stop_{program.name}", f"inspect_{program.name}"], lldb_missing)
@@ -209,11 +214,15 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
                   "our symbol cache emptied first)", "s", "≤ 2 s cold"),
            Figure("first_stop_big_6000", f"launch → first breakpoint, generated program (big_6000.wasm, "
                   f"{size['big_6000']}, cache emptied)", "s", "≤ 2 s cold"),
+           Figure("first_stop_json_regex", "launch → first breakpoint, Rust with serde_json and regex "
+                  f"(json_regex.wasm, {size.get('json_regex', '?')}, cache emptied)", "s"),
            Figure("first_stop_sqlite", f"launch → first breakpoint in sqlite3VdbeExec, SQLite 3.50 (sqlite.wasm, "
                   f"{size['sqlite']}, cache emptied)", "s")] if plan.multi_mb else []),
         Figure("next", "`next` round trip (request → `stopped`), in a loop", "ms", "≤ 20 ms"),
         Figure("inspect_basics", "stop → stackTrace + scopes + variables (basics)", "ms"),
         *([Figure("inspect_lua", "stop → stackTrace + scopes + variables (Lua)", "ms"),
+           Figure("inspect_json_regex", "stop → stackTrace + scopes + variables (Rust: a `&Regex` and a `&str`, "
+                  "first view of their types)", "ms", "≤ 100 ms"),
            Figure("inspect_sqlite", "stop → stackTrace + scopes + variables (SQLite, in the 9,000-line "
                   "sqlite3VdbeExec, twice on the stack)", "ms", "≤ 20 ms + ≤ 30 ms")] if plan.multi_mb else []),
         Figure("heavy_next", "`next` over heavy() (~50M Wasm instructions)", "s"),
@@ -231,6 +240,8 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         Figure("rss_total_basics", "peak RSS of adapter + Wasmtime (basics)", "MB"),
         *([Figure("rss_adapter_lua", "peak RSS of the adapter process (Lua)", "MB"),
            Figure("rss_total_lua", "peak RSS of adapter + Wasmtime (Lua)", "MB"),
+           Figure("rss_adapter_json_regex", "peak RSS of the adapter process (Rust json_regex)", "MB"),
+           Figure("rss_total_json_regex", "peak RSS of adapter + Wasmtime (Rust json_regex)", "MB"),
            Figure("rss_adapter_sqlite", "peak RSS of the adapter process (SQLite)", "MB"),
            Figure("rss_total_sqlite", "peak RSS of adapter + Wasmtime (SQLite)", "MB")] if plan.multi_mb else []),
     ]
