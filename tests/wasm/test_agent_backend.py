@@ -104,10 +104,12 @@ def test_conditions_at_two_places_each_read_their_own_frame(start, tmp_path):
     (module,) = debuggee.modules()
     in_body = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))  # $body: local 0 is its argument
     in_start = find_code(module.bytecode(), bytes([0x20, 1, 0x6A, 0x21, 1]))  # _start: local 0 is $i
-    debuggee.set_breakpoints([
-        Breakpoint(1, module.id, in_body, condition=[["local", 0], ["const", 500], ["eq"]]),
-        Breakpoint(2, module.id, in_start, condition=[["local", 0], ["const", 700], ["eq"]]),
-    ])
+    debuggee.set_breakpoints(
+        [
+            Breakpoint(1, module.id, in_body, condition=[["local", 0], ["const", 500], ["eq"]]),
+            Breakpoint(2, module.id, in_start, condition=[["local", 0], ["const", 700], ["eq"]]),
+        ]
+    )
     debuggee.resume()
     stop = debuggee.wait(WAIT)
     assert stop.breakpoint_ids == (1,)
