@@ -11,6 +11,7 @@ Usage: ``python bench/run.py [--quick] [--runs N] [--output RESULTS.md] [--json 
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import json
 import subprocess
@@ -33,8 +34,10 @@ from bench.stats import Samples, ratio
 Results = dict[str, dict[str, Samples]]  # figure key -> adapter or configuration -> samples
 PLAIN, GUEST_DEBUG = "wasmtime run", "wasmtime run -D guest-debug=y"
 WELL_UNDER = 0.8  # "well under" a limit: at most this fraction of it
-CORRECTNESS_STOPS = {"basics": ["loop_body", "factorial_base", "main_square"],
-                     "types": ["all_initialised", "walk_body", "area_return"]}
+CORRECTNESS_STOPS = {
+    "basics": ["loop_body", "factorial_base", "main_square"],
+    "types": ["all_initialised", "walk_body", "area_return"],
+}
 
 
 @dataclass(frozen=True)
@@ -48,10 +51,24 @@ class Plan:
     correctness_programs: tuple[str, ...]
 
 
-FULL = Plan(runs=5, slow_runs=3, steps=10, hits={OURS: 100_000, LLDB: 500}, overhead_rounds=50_000_000,
-            multi_mb=True, correctness_programs=("basics", "types"))
-QUICK = Plan(runs=1, slow_runs=1, steps=3, hits={OURS: 5000, LLDB: 20}, overhead_rounds=2_000_000,
-             multi_mb=False, correctness_programs=("basics",))
+FULL = Plan(
+    runs=5,
+    slow_runs=3,
+    steps=10,
+    hits={OURS: 100_000, LLDB: 500},
+    overhead_rounds=50_000_000,
+    multi_mb=True,
+    correctness_programs=("basics", "types"),
+)
+QUICK = Plan(
+    runs=1,
+    slow_runs=1,
+    steps=3,
+    hits={OURS: 5000, LLDB: 20},
+    overhead_rounds=2_000_000,
+    multi_mb=False,
+    correctness_programs=("basics",),
+)
 
 
 def collect(results: Results, label: str, measure: Callable[[], dict[str, list[float]]], keys: list[str]) -> None:
@@ -73,8 +90,13 @@ def _describe(error: Exception) -> str:
     return text[:300].replace("|", "/")
 
 
-def interleaved(results: Results, runs: int, labels: tuple[str, ...],
-                measure: Callable[[str], Callable[[], dict[str, list[float]]]], keys: list[str]) -> None:
+def interleaved(
+    results: Results,
+    runs: int,
+    labels: tuple[str, ...],
+    measure: Callable[[str], Callable[[], dict[str, list[float]]]],
+    keys: list[str],
+) -> None:
     """``runs`` rounds of every label, the order rotating each round."""
     for round_number in range(runs):
         shift = round_number % len(labels)
@@ -83,8 +105,13 @@ def interleaved(results: Results, runs: int, labels: tuple[str, ...],
             collect(results, label, measure(label), keys)
 
 
-def compare(results: Results, runs: int, scenario: Callable[[str], dict[str, list[float]]], keys: list[str],
-            lldb_missing: str | None) -> None:
+def compare(
+    results: Results,
+    runs: int,
+    scenario: Callable[[str], dict[str, list[float]]],
+    keys: list[str],
+    lldb_missing: str | None,
+) -> None:
     if lldb_missing:
         for key in keys:
             results.setdefault(key, {}).setdefault(LLDB, Samples()).fail(lldb_missing)
@@ -106,20 +133,48 @@ def measure_all(plan: Plan) -> tuple[Results, dict, dict]:
     results: Results = {}
     sizes = {"basics": basics.wasm.stat().st_size}
 
-    compare(results, plan.runs, scenarios.first_stop_and_inspect(basics, basics.line("loop_body"), plan.steps, False),
-            ["first_stop_basics", "next", "inspect_basics"], lldb_missing)
+    compare(
+        results,
+        plan.runs,
+        scenarios.first_stop_and_inspect(basics, basics.line("loop_body"), plan.steps, False),
+        ["first_stop_basics", "next", "inspect_basics"],
+        lldb_missing,
+    )
     if plan.multi_mb:
         lua, big = programs.lua(), programs.generated_big()
-        for program, line in ((lua, lua.line("script_loaded")), (big, bench_symbols.breakpoint_line(big.source))):
+        vdbe_source, vdbe_line = programs.sqlite_line()  # a statement of sqlite3VdbeExec (~9,000 lines)
+        sqlite = programs.Program("sqlite", programs.sqlite().wasm, vdbe_source)
+        real = [(lua, lua.line("script_loaded")), (big, bench_symbols.breakpoint_line(big.source)), (sqlite, vdbe_line)]
+        try:
+            rust = programs.json_regex()
+            real.append((rust, rust.line("count_words")))
+        except RuntimeError as error:
+            print(f"  skipped the Rust program: {error}", file=sys.stderr)
+        for program, line in real:
             sizes[program.name] = program.wasm.stat().st_size
-            compare(results, plan.slow_runs, scenarios.first_stop_and_inspect(program, line, 0, cold=True),
-                    [f"first_stop_{program.name}", f"inspect_{program.name}"], lldb_missing)
-    compare(results, plan.slow_runs, scenarios.heavy_call(heavy), ["heavy_next", "heavy_continue", "heavy_ratio"],
-            lldb_missing)
+            compare(
+                results,
+                plan.slow_runs,
+                scenarios.first_stop_and_inspect(program, line, 0, cold=True),
+                [f"first_stop_{program.name}", f"inspect_{program.name}"],
+                lldb_missing,
+            )
+    compare(
+        results,
+        plan.slow_runs,
+        scenarios.heavy_call(heavy),
+        ["heavy_next", "heavy_continue", "heavy_ratio"],
+        lldb_missing,
+    )
     for alone in (True, False):
         suffix = "_alone" if alone else ""
-        compare(results, plan.slow_runs, scenarios.conditional_loop(loop, plan.hits.__getitem__, alone),
-                [f"condition_rate{suffix}", f"million_hits{suffix}"], lldb_missing)
+        compare(
+            results,
+            plan.slow_runs,
+            scenarios.conditional_loop(loop, plan.hits.__getitem__, alone),
+            [f"condition_rate{suffix}", f"million_hits{suffix}"],
+            lldb_missing,
+        )
 
     overhead_labels = (PLAIN, GUEST_DEBUG, OURS) + (() if lldb_missing else (LLDB,))
     untouched = scenarios.untouched_breakpoint(loop, plan.overhead_rounds)
@@ -135,8 +190,14 @@ def measure_all(plan: Plan) -> tuple[Results, dict, dict]:
     for measure, keys in (
         (lambda: wasm_level.agent_requests(basics, "factorial_base"), ["agent_round_trip", "stop_to_frames"]),
         (lambda: wasm_level.read_bytecode(programs.big_data_module()), ["bytecode_read"]),
-        *([(lambda: wasm_level.symbol_loading(programs.generated_big()), ["symbols_cold"]),
-           (lambda: wasm_level.decode_code(programs.generated_big().wasm), ["decode_code"])] if plan.multi_mb else []),
+        *(
+            [
+                (lambda: wasm_level.symbol_loading(programs.generated_big()), ["symbols_cold"]),
+                (lambda: wasm_level.decode_code(programs.generated_big().wasm), ["decode_code"]),
+            ]
+            if plan.multi_mb
+            else []
+        ),
     ):
         single: Results = {}
         interleaved(single, plan.slow_runs, ("ours",), lambda _, measure=measure: measure, keys)
@@ -201,59 +262,151 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
     targets = verdicts(results, wasm)
     dap = [
         Figure("first_stop_basics", f"launch → first breakpoint, small program (basics.wasm, {size['basics']})", "s"),
-        *([Figure("first_stop_lua", f"launch → first breakpoint, Lua 5.4 interpreter (lua.wasm, {size['lua']}, "
-                  "our symbol cache emptied first)", "s", "≤ 2 s cold"),
-           Figure("first_stop_big_6000", f"launch → first breakpoint, generated program (big_6000.wasm, "
-                  f"{size['big_6000']}, cache emptied)", "s", "≤ 2 s cold")] if plan.multi_mb else []),
+        *(
+            [
+                Figure(
+                    "first_stop_lua",
+                    f"launch → first breakpoint, Lua 5.4 interpreter (lua.wasm, {size['lua']}, "
+                    "our symbol cache emptied first)",
+                    "s",
+                    "≤ 2 s cold",
+                ),
+                Figure(
+                    "first_stop_big_6000",
+                    f"launch → first breakpoint, generated program (big_6000.wasm, {size['big_6000']}, cache emptied)",
+                    "s",
+                    "≤ 2 s cold",
+                ),
+                Figure(
+                    "first_stop_json_regex",
+                    "launch → first breakpoint, Rust with serde_json and regex "
+                    f"(json_regex.wasm, {size.get('json_regex', '?')}, cache emptied)",
+                    "s",
+                ),
+                Figure(
+                    "first_stop_sqlite",
+                    f"launch → first breakpoint in sqlite3VdbeExec, SQLite 3.50 (sqlite.wasm, "
+                    f"{size['sqlite']}, cache emptied)",
+                    "s",
+                ),
+            ]
+            if plan.multi_mb
+            else []
+        ),
         Figure("next", "`next` round trip (request → `stopped`), in a loop", "ms", "≤ 20 ms"),
         Figure("inspect_basics", "stop → stackTrace + scopes + variables (basics)", "ms"),
-        *([Figure("inspect_lua", "stop → stackTrace + scopes + variables (Lua)", "ms")] if plan.multi_mb else []),
+        *(
+            [
+                Figure("inspect_lua", "stop → stackTrace + scopes + variables (Lua)", "ms"),
+                Figure(
+                    "inspect_json_regex",
+                    "stop → stackTrace + scopes + variables (Rust: a `&Regex` and a `&str`, first view of their types)",
+                    "ms",
+                    "≤ 100 ms",
+                ),
+                Figure(
+                    "inspect_sqlite",
+                    "stop → stackTrace + scopes + variables (SQLite, in the 9,000-line "
+                    "sqlite3VdbeExec, twice on the stack)",
+                    "ms",
+                    "≤ 20 ms + ≤ 30 ms",
+                ),
+            ]
+            if plan.multi_mb
+            else []
+        ),
         Figure("heavy_next", "`next` over heavy() (~50M Wasm instructions)", "s"),
         Figure("heavy_continue", "`continue` over the same call to a breakpoint on the next line", "s"),
         Figure("heavy_ratio", "heavy `next` ÷ `continue` (per session pair)", "×", "≤ 1.5×"),
-        Figure("condition_rate_alone", f"conditional breakpoint `i < 0` in a hot loop, the only breakpoint "
-               f"({plan.hits[OURS]:,} hits ours, {plan.hits[LLDB]:,} lldb-dap)", "hits/s"),
-        Figure("million_hits_alone", "time for 1M false-condition hits (both extrapolated from the rates above)",
-               "s", f"well under 90 s (≤ {WELL_UNDER * 90:.0f} s)"),
-        Figure("condition_rate", "the same with a second breakpoint set (after the loop): the agent must then ask "
-               "Wasmtime where it stopped", "hits/s"),
-        Figure("million_hits", "time for 1M false-condition hits with the second breakpoint set", "s",
-               f"well under 90 s (≤ {WELL_UNDER * 90:.0f} s)"),
+        Figure(
+            "condition_rate_alone",
+            f"conditional breakpoint `i < 0` in a hot loop, the only breakpoint "
+            f"({plan.hits[OURS]:,} hits ours, {plan.hits[LLDB]:,} lldb-dap)",
+            "hits/s",
+        ),
+        Figure(
+            "million_hits_alone",
+            "time for 1M false-condition hits (both extrapolated from the rates above)",
+            "s",
+            f"well under 90 s (≤ {WELL_UNDER * 90:.0f} s)",
+        ),
+        Figure(
+            "condition_rate",
+            "the same with a second breakpoint set (after the loop): the agent must then ask Wasmtime where it stopped",
+            "hits/s",
+        ),
+        Figure(
+            "million_hits",
+            "time for 1M false-condition hits with the second breakpoint set",
+            "s",
+            f"well under 90 s (≤ {WELL_UNDER * 90:.0f} s)",
+        ),
         Figure("rss_adapter_basics", "peak RSS of the adapter process (basics)", "MB"),
         Figure("rss_total_basics", "peak RSS of adapter + Wasmtime (basics)", "MB"),
-        *([Figure("rss_adapter_lua", "peak RSS of the adapter process (Lua)", "MB"),
-           Figure("rss_total_lua", "peak RSS of adapter + Wasmtime (Lua)", "MB")] if plan.multi_mb else []),
+        *(
+            [
+                Figure("rss_adapter_lua", "peak RSS of the adapter process (Lua)", "MB"),
+                Figure("rss_total_lua", "peak RSS of adapter + Wasmtime (Lua)", "MB"),
+                Figure("rss_adapter_json_regex", "peak RSS of the adapter process (Rust json_regex)", "MB"),
+                Figure("rss_total_json_regex", "peak RSS of adapter + Wasmtime (Rust json_regex)", "MB"),
+                Figure("rss_adapter_sqlite", "peak RSS of the adapter process (SQLite)", "MB"),
+                Figure("rss_total_sqlite", "peak RSS of adapter + Wasmtime (SQLite)", "MB"),
+            ]
+            if plan.multi_mb
+            else []
+        ),
     ]
-    overhead = [Figure(label, label if label in (PLAIN, GUEST_DEBUG) else f"{label}, breakpoint set, never hit", "s")
-                for label in results.get("run_with_breakpoint", {})]
+    overhead = [
+        Figure(label, label if label in (PLAIN, GUEST_DEBUG) else f"{label}, breakpoint set, never hit", "s")
+        for label in results.get("run_with_breakpoint", {})
+    ]
     wasm_figures = [
         Figure("agent_round_trip", "agent request round trip (`memory_size`)", "ms"),
         Figure("stop_to_frames", f"stop → `frames()` ({_depth(wasm)} frames deep)", "ms"),
-        Figure("bytecode_read", "reading a 10 MB module's bytecode from the agent (first `modules()`: "
-               "fetch + section parse)", "s", "< 0.5 s"),
-        *([Figure("symbols_cold", "symbols: first breakpoint resolved, empty cache (big_6000, in-process)", "s",
-                  "≤ 2 s"),
-           Figure("symbols_warm", "symbols: first breakpoint resolved, cache filled", "s"),
-           Figure("decode_code", f"decoding every instruction of big_6000's code ({_decoded(wasm)})", "s", "< 3 s")]
-          if plan.multi_mb else []),
+        Figure(
+            "bytecode_read",
+            "reading a 10 MB module's bytecode from the agent (first `modules()`: fetch + section parse)",
+            "s",
+            "< 0.5 s",
+        ),
+        *(
+            [
+                Figure(
+                    "symbols_cold",
+                    "symbols: first breakpoint resolved, empty cache (big_6000, in-process)",
+                    "s",
+                    "≤ 2 s",
+                ),
+                Figure("symbols_warm", "symbols: first breakpoint resolved, cache filled", "s"),
+                Figure(
+                    "decode_code", f"decoding every instruction of big_6000's code ({_decoded(wasm)})", "s", "< 3 s"
+                ),
+            ]
+            if plan.multi_mb
+            else []
+        ),
     ]
     assertions = results.get("internal_assertions", {}).get(LLDB)
     lines = [
         "# wasmtime-dap against lldb-dap",
         "",
-        (f"Measured {datetime.date.today().isoformat()} with `python bench/run.py{' --quick' if quick else ''}` on "
+        (
+            f"Measured {datetime.date.today().isoformat()} with `python bench/run.py{' --quick' if quick else ''}` on "
             f"{machine()}. The machine is shared and noisy: both adapters were measured in the same run, "
-            "alternating which went first; compare the ratios more than the absolute figures."),
+            "alternating which went first; compare the ratios more than the absolute figures."
+        ),
         "",
-        ("Method: one DAP client (`dap_server/frontend/client.py`) drives both adapters through the same requests. "
+        (
+            "Method: one DAP client (`dap_server/frontend/client.py`) drives both adapters through the same requests. "
             "wasmtime-dap is `python -m dap_server` (stdio), launching the program itself. lldb-dap-22 attaches to "
-            "`wasmtime run -g 127.0.0.1:PORT prog.wasm` with `attachCommands: [\"process connect --plugin wasm "
-            "connect://127.0.0.1:PORT\"]` (the gdbstub starts stopped before any Wasm runs, so breakpoints set before "
+            '`wasmtime run -g 127.0.0.1:PORT prog.wasm` with `attachCommands: ["process connect --plugin wasm '
+            'connect://127.0.0.1:PORT"]` (the gdbstub starts stopped before any Wasm runs, so breakpoints set before '
             "`configurationDone` hold). Launch times start when the processes are started (for lldb-dap: Wasmtime, "
             "then lldb-dap) and end at the `stopped` event. Cells: median [interquartile range, or min–max under "
             "four samples] (number of samples). RSS is Linux VmHWM (peak resident set) read at the end of the "
             "session: the adapter process alone, and the adapter plus the Wasmtime process running the program "
-            "(ours: its child running our agent; lldb-dap: the `wasmtime run -g` it attached to)."),
+            "(ours: its child running our agent; lldb-dap: the `wasmtime run -g` it attached to)."
+        ),
         "",
         "## Against lldb-dap",
         "",
@@ -261,15 +414,22 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         "",
     ]
     if assertions and assertions.ok and assertions.median:
-        lines += [(f"lldb-dap printed an internal error (`Assertion failed: (0 && \"GetMemoryRegionInfo() succeeded, "
-                   f"then failed\")`, with a backtrace and \"Please file a bug report\") in each "
-                   f"conditional-breakpoint session ({assertions.median:.0f} per session), though it went on "
-                   "evaluating the condition."), ""]
+        lines += [
+            (
+                f'lldb-dap printed an internal error (`Assertion failed: (0 && "GetMemoryRegionInfo() succeeded, '
+                f'then failed")`, with a backtrace and "Please file a bug report") in each '
+                f"conditional-breakpoint session ({assertions.median:.0f} per session), though it went on "
+                "evaluating the condition."
+            ),
+            "",
+        ]
     lines += [
         "## Correctness against gdb (native `gcc -g -O0` build of the same source)",
         "",
-        ("Arguments and locals at the first hit of each marker, structs and arrays flattened to their leaves; "
-            "non-string pointers are left out (addresses differ between native and Wasm)."),
+        (
+            "Arguments and locals at the first hit of each marker, structs and arrays flattened to their leaves; "
+            "non-string pointers are left out (addresses differ between native and Wasm)."
+        ),
         "",
         "| Program (stops) | Adapter | Values matching gdb | Differences |",
         "|---|---|---|---|",
@@ -285,9 +445,11 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         "",
         f"## Cost of running under the debugger (hot_loop.wasm, {plan.overhead_rounds:,} iterations)",
         "",
-        ("Plain runs: the whole `wasmtime run` process, start-up included. Adapters: from `configurationDone` "
+        (
+            "Plain runs: the whole `wasmtime run` process, start-up included. Adapters: from `configurationDone` "
             "answered to the end of the program, start-up excluded (lldb-dap sees the exit as a stop: the gdbstub "
-            "reports `proc_exit` as signal 11). So the adapter rows are slightly flattered against the plain ones."),
+            "reports `proc_exit` as signal 11). So the adapter rows are slightly flattered against the plain ones."
+        ),
         "",
         single_table(overhead, results.get("run_with_breakpoint", {}), {}, baseline=PLAIN),
         "",
@@ -295,7 +457,8 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
         "",
         single_table(wasm_figures, wasm, targets),
         "",
-        ("The 1M-hit figures in the first table are measured through the DAP server; our adapter compiles the "
+        (
+            "The 1M-hit figures in the first table are measured through the DAP server; our adapter compiles the "
             "condition for the agent's evaluator, which checks it inside Wasmtime, so no hit reaches the adapter. "
             f"Both adapters' 1M figures are extrapolated from their rates over {plan.hits[OURS]:,} (ours) and "
             f"{plan.hits[LLDB]:,} (lldb-dap) hits; lldb-dap's rate is too low to run more in the time. "
@@ -306,7 +469,8 @@ def render(plan: Plan, quick: bool, results: Results, wasm: dict[str, Samples], 
             "locals when the function's code shows they are equal) and the memory read. With breakpoints at two "
             "places it needs two more, the top frame and its PC, to tell which one was hit. The instance needs no "
             "question for a core module (each module is instantiated once). Wasmtime's debugger interface has no "
-            "way to ask for several things at once."),
+            "way to ask for several things at once."
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -334,14 +498,22 @@ def main() -> int:
     plan = QUICK if options.quick else FULL
     if options.runs:
         plan = Plan(**{**plan.__dict__, "runs": options.runs})
+    # As pip does on install: the adapter then starts from bytecode even under PYTHONDONTWRITEBYTECODE.
+    for package in ("adapters", "dap_server"):
+        compileall.compile_dir(REPO / package, quiet=1)
     results, wasm, extra = measure_all(plan)
     options.output.write_text(render(plan, options.quick, results, wasm, extra))
     if options.json:
-        raw = {"dap": {key: {label: samples.__dict__ for label, samples in by_label.items()}
-                       for key, by_label in results.items()},
-               "wasm": {key: samples.__dict__ for key, samples in wasm.items()},
-               "correctness": {f"{name}/{adapter}": comparison.__dict__
-                               for (name, adapter), comparison in extra["checks"].items()}}
+        raw = {
+            "dap": {
+                key: {label: samples.__dict__ for label, samples in by_label.items()}
+                for key, by_label in results.items()
+            },
+            "wasm": {key: samples.__dict__ for key, samples in wasm.items()},
+            "correctness": {
+                f"{name}/{adapter}": comparison.__dict__ for (name, adapter), comparison in extra["checks"].items()
+            },
+        }
         options.json.write_text(json.dumps(raw, indent=1))
     print(f"wrote {options.output}", file=sys.stderr)
     return 0

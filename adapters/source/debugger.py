@@ -161,6 +161,7 @@ class SourceDebugger:
                 self._stale[module.id] = stale
                 self._on_output("console", f"{module.name}: stale debug info: {stale}; lines shown may be wrong\n")
             self._on_module(self._module_info(module.id))
+            symbols.prefetch()
 
     def _module_info(self, module_id: int) -> ModuleInfo:
         module = next(m for m in self.debuggee.modules() if m.id == module_id)

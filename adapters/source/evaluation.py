@@ -39,7 +39,7 @@ class Expressions:
             if symbols.dwarf is None or symbols.module is None:
                 raise ExpressionError("this module has no debug information for expressions")
             resolver = self._debugger.inspector.resolver(module_id, symbols)
-            self._programs[module_id] = DwarfProgram(symbols.module, symbols.dwarf, resolver)
+            self._programs[module_id] = DwarfProgram(symbols.module, symbols.dwarf, resolver, symbols.functions_named)
         return self._programs[module_id]
 
     def _context(self, frame_id: int) -> DwarfEvaluationContext:

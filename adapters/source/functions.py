@@ -16,12 +16,19 @@ from elftools.dwarf.dwarfinfo import DWARFInfo
 from elftools.dwarf.ranges import BaseAddressEntry, RangeEntry
 
 from adapters.source.demangle import demangle, strip_parameters, without_templates
+from adapters.source.dwarf_index import FunctionScan
 
 Range = tuple[int, int]  # [low, high) in DWARF addresses
 
 _SCOPES = ("DW_TAG_namespace", "DW_TAG_class_type", "DW_TAG_structure_type", "DW_TAG_union_type")
-_ADDRESS_FORMS = ("DW_FORM_addr", "DW_FORM_addrx", "DW_FORM_addrx1", "DW_FORM_addrx2", "DW_FORM_addrx3",
-                  "DW_FORM_addrx4")
+_ADDRESS_FORMS = (
+    "DW_FORM_addr",
+    "DW_FORM_addrx",
+    "DW_FORM_addrx1",
+    "DW_FORM_addrx2",
+    "DW_FORM_addrx3",
+    "DW_FORM_addrx4",
+)
 _MAX_REFERENCE_DEPTH = 8
 
 
@@ -72,6 +79,11 @@ def die_names(die: DIE) -> tuple[str, str, str]:
     """(display name, qualified name, short name) of a subprogram or inlined subroutine."""
     short = _text(_attribute(die, "DW_AT_name"))
     linkage = _text(_attribute(die, "DW_AT_linkage_name") or _attribute(die, "DW_AT_MIPS_linkage_name"))
+    return display_names(short, linkage)
+
+
+def display_names(short: str, linkage: str) -> tuple[str, str, str]:
+    """(display name, qualified name, short name) from DW_AT_name and the linkage name."""
     display = demangle(linkage) if linkage else linkage
     if not display or display == linkage and short:  # not mangled (e.g. __main_argc_argv for main)
         return short or linkage or "<unnamed>", short or linkage, short or linkage
@@ -143,8 +155,13 @@ class FunctionIndex:
         self._spans = spans
         self._by_name: dict[str, list[FunctionRecord]] = {}
         for record in records:
-            for key in {record.name, record.qualified_name, record.short_name,
-                        without_templates(record.qualified_name), without_templates(record.short_name)}:
+            for key in {
+                record.name,
+                record.qualified_name,
+                record.short_name,
+                without_templates(record.qualified_name),
+                without_templates(record.short_name),
+            }:
                 if key:
                     self._by_name.setdefault(key, []).append(record)
 
@@ -177,21 +194,38 @@ def inlined_calls_at(function: DIE, address: int, dwarf: DWARFInfo) -> list[Inli
             if ranges and _contains(ranges, address):
                 if child.tag == "DW_TAG_inlined_subroutine":
                     attributes = child.attributes
-                    chain.append(InlinedCall(
-                        die_names(child)[0],
-                        child,
-                        int(attributes["DW_AT_call_file"].value) if "DW_AT_call_file" in attributes else 0,
-                        int(attributes["DW_AT_call_line"].value) if "DW_AT_call_line" in attributes else 0,
-                        int(attributes["DW_AT_call_column"].value) if "DW_AT_call_column" in attributes else 0,
-                    ))
+                    chain.append(
+                        InlinedCall(
+                            die_names(child)[0],
+                            child,
+                            int(attributes["DW_AT_call_file"].value) if "DW_AT_call_file" in attributes else 0,
+                            int(attributes["DW_AT_call_line"].value) if "DW_AT_call_line" in attributes else 0,
+                            int(attributes["DW_AT_call_column"].value) if "DW_AT_call_column" in attributes else 0,
+                        )
+                    )
                 scope = child
                 break
         else:
             return chain
 
 
-def build_function_index(dwarf: DWARFInfo, code_size: int,
-                         on_error: Callable[[CompileUnit | None, Exception], None]) -> list[FunctionRecord]:
+def index_functions(
+    scan: FunctionScan, code_size: int, ranges_at: Callable[[int, int], list[Range]]
+) -> list[FunctionRecord]:
+    """The function index from the raw walk of ``dwarf_index``; ``ranges_at(DIE offset, CU offset)``
+    reads the few DW_AT_ranges lists the walk leaves to pyelftools."""
+    records = []
+    for offset, cu_offset, ranges in scan.functions:
+        live = _live(list(ranges) if ranges is not None else ranges_at(offset, cu_offset), code_size)
+        if live:
+            display, qualified, short = display_names(scan.attribute(offset, 0), scan.attribute(offset, 1))
+            records.append(FunctionRecord(offset, cu_offset, display, qualified, short, live))
+    return records
+
+
+def build_function_index(
+    dwarf: DWARFInfo, code_size: int, on_error: Callable[[CompileUnit | None, Exception], None]
+) -> list[FunctionRecord]:
     """Index every CU; a CU that fails to parse is reported and skipped."""
     records: list[FunctionRecord] = []
     try:

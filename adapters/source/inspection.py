@@ -31,7 +31,7 @@ class Inspector:
 
     def resolver(self, module_id: int, symbols: ModuleSymbols) -> TypeResolver:
         if module_id not in self._resolvers:
-            self._resolvers[module_id] = TypeResolver(symbols.dwarf, symbols.module)
+            self._resolvers[module_id] = TypeResolver(symbols.dwarf, symbols.module, names=symbols.name_index)
         return self._resolvers[module_id]
 
     def context(self, depth: int, frame: Frame) -> DebuggeeFrameContext:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.source.dwarf_index import NameIndex
 from adapters.source.functions import FunctionRecord
 from adapters.source.lines import LineProgram, Sequence, StatementIndex
 
@@ -41,6 +42,10 @@ class SymbolCache:
 
     def _path(self, key: str, kind: str) -> Path:
         return self.directory / f"{key}.{kind}"
+
+    def has(self, key: str, kind: str) -> bool:
+        """Whether an entry exists (it may still prove damaged when read)."""
+        return self._path(key, kind).exists()
 
     def _read(self, key: str, kind: str) -> tuple[dict, bytes] | None:
         try:
@@ -76,14 +81,20 @@ class SymbolCache:
         header = {
             "warnings": warnings,
             "programs": [
-                {"offset": p.offset, "version": p.version, "files": [[i, f] for i, f in p.files.items()],
-                 "sequences": [len(s) for s in p.sequences]}
+                {
+                    "offset": p.offset,
+                    "version": p.version,
+                    "files": [[i, f] for i, f in p.files.items()],
+                    "sequences": [len(s) for s in p.sequences],
+                }
                 for p in programs
             ],
         }
         blob = b"".join(
             getattr(sequence, column).tobytes()
-            for program in programs for sequence in program.sequences for column, _ in _ARRAY_COLUMNS
+            for program in programs
+            for sequence in program.sequences
+            for column, _ in _ARRAY_COLUMNS
         )
         self._write(key, "lines", header, blob)
 
@@ -162,8 +173,10 @@ class SymbolCache:
     def store_functions(self, key: str, records: list[FunctionRecord], warnings: list[str]) -> None:
         header = {
             "warnings": warnings,
-            "functions": [[r.die_offset, r.cu_offset, r.name, r.qualified_name, r.short_name,
-                           [list(span) for span in r.ranges]] for r in records],
+            "functions": [
+                [r.die_offset, r.cu_offset, r.name, r.qualified_name, r.short_name, [list(span) for span in r.ranges]]
+                for r in records
+            ],
         }
         self._write(key, "functions", header)
 
@@ -178,6 +191,19 @@ class SymbolCache:
                 for d, c, n, q, s, r in header["functions"]
             ]
             return records, [str(w) for w in header["warnings"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    # names: type definitions, enumerators, globals, statics
+    def store_names(self, key: str, index: NameIndex) -> None:
+        self._write(key, "names", index.to_json())
+
+    def load_names(self, key: str) -> NameIndex | None:
+        entry = self._read(key, "names")
+        if entry is None:
+            return None
+        try:
+            return NameIndex.from_json(entry[0])
         except (KeyError, TypeError, ValueError):
             return None
 

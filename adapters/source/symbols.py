@@ -7,17 +7,22 @@ All PCs here are module PCs (file offsets); DWARF addresses are converted at thi
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from elftools.dwarf.compileunit import CompileUnit
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
+from adapters.source.dwarf_index import DwarfIndexError, DwarfSections, NameIndex, build_name_index, scan_dwarf
 from adapters.source.dwarf_loader import load_dwarf
 from adapters.source.functions import (
     FunctionIndex,
     FunctionRecord,
     build_function_index,
+    die_ranges,
+    index_functions,
     inlined_calls_at,
 )
 from adapters.source.lines import (
@@ -101,11 +106,19 @@ class ModuleSymbols:
     _cache: SymbolCache | None = None
     _key: str = ""
     _dwarf_to_user: dict[str, str] | None = None
+    _names: NameIndex | None = None
+    _loading: threading.RLock = field(default_factory=threading.RLock)  # the lazy indexes, for ``prefetch``
+    _infos: dict[int, FunctionInfo] = field(default_factory=dict)  # by DIE offset
 
     # loading
     @classmethod
-    def load(cls, bytecode: bytes, path_mappings: tuple[tuple[str, str], ...] | list = (),
-             cache: SymbolCache | None = None, use_cache: bool = True) -> ModuleSymbols:
+    def load(
+        cls,
+        bytecode: bytes,
+        path_mappings: tuple[tuple[str, str], ...] | list = (),
+        cache: SymbolCache | None = None,
+        use_cache: bool = True,
+    ) -> ModuleSymbols:
         """Index a module's symbols. ``cache`` defaults to the per-user disk cache."""
         mapper = PathMapper(path_mappings)
         try:
@@ -166,11 +179,15 @@ class ModuleSymbols:
                 self._damaged(warning)
         elif self.dwarf is not None:
             module = self.module
-            strings = StringSections(module.custom_section(".debug_str") or b"",
-                                     module.custom_section(".debug_line_str") or b"")
-            table, warnings = decode_line_table(module.custom_section(".debug_line") or b"",
-                                                {offset: d for offset, (d, _) in self._units.items()},
-                                                strings, self._code_size())
+            strings = StringSections(
+                module.custom_section(".debug_str") or b"", module.custom_section(".debug_line_str") or b""
+            )
+            table, warnings = decode_line_table(
+                module.custom_section(".debug_line") or b"",
+                {offset: d for offset, (d, _) in self._units.items()},
+                strings,
+                self._code_size(),
+            )
             programs = table.programs
             for warning in warnings:
                 self._damaged(warning)
@@ -210,7 +227,24 @@ class ModuleSymbols:
             return 0
         return self.module.code_offset
 
+    def prefetch(self) -> None:
+        """Read the function and name indexes from the disk cache in the background (the
+        program runs to its first stop meanwhile); what is not cached is built when asked."""
+        if self.dwarf is not None and self._cache is not None:
+            threading.Thread(target=self._load_cached_indexes, name="symbols-prefetch", daemon=True).start()
+
+    def _load_cached_indexes(self) -> None:
+        assert self._cache is not None
+        if self._cache.has(self._key, "functions"):
+            self._function_index()
+        if self._cache.has(self._key, "names"):
+            self.name_index()
+
     def _function_index(self) -> FunctionIndex:
+        with self._loading:
+            return self._load_function_index()
+
+    def _load_function_index(self) -> FunctionIndex:
         if self._functions is None:
             records: list[FunctionRecord] = []
             if self.dwarf is not None:
@@ -224,13 +258,62 @@ class ModuleSymbols:
                         where = f"compilation unit at {cu.cu_offset}" if cu is not None else "compilation units"
                         warnings.append(f"{where}: {type(error).__name__}: {error}")
 
-                    records = build_function_index(self.dwarf, self._code_size(), report)
+                    records = self._scan_functions(report)
                     if self._cache:
                         self._cache.store_functions(self._key, records, warnings)
                 for warning in warnings:
                     self._damaged(warning)
             self._functions = FunctionIndex(records)
         return self._functions
+
+    def _scan_functions(self, report: Callable[[CompileUnit | None, Exception], None]) -> list[FunctionRecord]:
+        """The function index from one raw walk of ``.debug_info`` (which also gives the name
+        index); through pyelftools, DIE by DIE, if the walk fails."""
+        assert self.dwarf is not None
+        dwarf = self.dwarf
+        try:
+            names, scan = scan_dwarf(self._sections())
+        except DwarfIndexError:
+            return build_function_index(dwarf, self._code_size(), report)
+        if self._names is None:
+            self._names = names
+            if self._cache:
+                self._cache.store_names(self._key, names)
+
+        def ranges_at(offset: int, cu_offset: int) -> list[tuple[int, int]]:
+            try:
+                return die_ranges(dwarf.get_CU_at(cu_offset).get_DIE_from_refaddr(offset), dwarf)
+            except Exception as error:  # noqa: BLE001 - pyelftools raises many kinds on bad input
+                report(None, error)
+                return []
+
+        return index_functions(scan, self._code_size(), ranges_at)
+
+    def _sections(self) -> DwarfSections:
+        assert self.module is not None
+        section = self.module.custom_section
+        names = (".debug_info", ".debug_abbrev", ".debug_str", ".debug_line_str", ".debug_str_offsets", ".debug_addr")
+        return DwarfSections(*(section(name) or b"" for name in names))
+
+    def name_index(self) -> NameIndex:
+        """Type definitions, enumerators, globals and statics: from the disk cache, else one
+        pass over ``.debug_info`` (then cached)."""
+        with self._loading:
+            return self._load_name_index()
+
+    def _load_name_index(self) -> NameIndex:
+        if self._names is None:
+            names = self._cache.load_names(self._key) if self._cache and self.dwarf is not None else None
+            if names is None and self.dwarf is not None and self.module is not None:
+                try:
+                    names = build_name_index(self._sections())
+                except DwarfIndexError as error:
+                    self._damaged(f"names not indexed ({error})")
+                else:
+                    if self._cache:
+                        self._cache.store_names(self._key, names)
+            self._names = names or NameIndex()
+        return self._names
 
     # paths
     def _user_path(self, dwarf_path: str) -> str:
@@ -301,6 +384,13 @@ class ModuleSymbols:
 
     # functions
     def _info(self, record: FunctionRecord) -> FunctionInfo:
+        """The function of a DWARF record, built once (its entry PC reads the line table)."""
+        info = self._infos.get(record.die_offset)
+        if info is None:
+            info = self._infos[record.die_offset] = self._new_info(record)
+        return info
+
+    def _new_info(self, record: FunctionRecord) -> FunctionInfo:
         offset = self._code_offset
         ranges = tuple((low + offset, high + offset) for low, high in record.ranges)
         die = cu = None
@@ -312,15 +402,25 @@ class ModuleSymbols:
                 self._damaged(f"function {record.name}: {error}")
                 die = cu = None
         body = self.module.function_at(ranges[0][0]) if self.module else None
-        return FunctionInfo(record.name, self._entry_pc(ranges[0], body.locals_end if body else None), ranges,
-                            die, cu, record.qualified_name, body.index if body else None)
+        return FunctionInfo(
+            record.name,
+            self._entry_pc(ranges[0], body.locals_end if body else None),
+            ranges,
+            die,
+            cu,
+            record.qualified_name,
+            body.index if body else None,
+        )
 
     def _entry_pc(self, entry_range: tuple[int, int], first_instruction: int | None) -> int:
         """After the prologue: the row flagged prologue_end, else the second row, else the
         first instruction (DWARF's low_pc points at the locals declarations)."""
         offset = self._code_offset
-        rows = [row for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
-                if row.line > 0]
+        rows = [
+            row
+            for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
+            if row.line > 0
+        ]
         for row in rows:
             if row.flags & PROLOGUE_END:
                 return row.address + offset
@@ -334,8 +434,9 @@ class ModuleSymbols:
         if body is None or self.module is None:
             return None
         name = self.module.function_name(body.index)
-        return FunctionInfo(name, body.locals_end, ((body.offset, body.end),), qualified_name=name,
-                            function_index=body.index)
+        return FunctionInfo(
+            name, body.locals_end, ((body.offset, body.end),), qualified_name=name, function_index=body.index
+        )
 
     def function_at(self, pc: int) -> FunctionInfo | None:
         """The function containing module PC ``pc``: from DWARF, else the name section."""
@@ -357,9 +458,12 @@ class ModuleSymbols:
         if found or self.module is None:
             return found
         wanted = name.strip()
-        return [info for body in self.module.functions
-                if self.module.function_names.get(body.index) == wanted
-                and (info := self._wasm_function(body.locals_end)) is not None]
+        return [
+            info
+            for body in self.module.functions
+            if self.module.function_names.get(body.index) == wanted
+            and (info := self._wasm_function(body.locals_end)) is not None
+        ]
 
     def inline_chain(self, pc: int) -> list[InlineFrame]:
         """Source frames at ``pc``, innermost first: each inlined call, then the function.
@@ -381,7 +485,8 @@ class ModuleSymbols:
         for call in reversed(calls):
             frames.append(InlineFrame(call.name, location, call.die, True))
             call_path = program.files.get(call.call_file) if program is not None else None
-            location = (self._location(call_path, call.call_line, call.call_column)
-                        if call_path and call.call_line else None)
+            location = (
+                self._location(call_path, call.call_line, call.call_column) if call_path and call.call_line else None
+            )
         frames.append(InlineFrame(function.name, location, function.die, False))
         return frames

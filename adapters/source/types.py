@@ -7,7 +7,7 @@ itself) and big programs cost nothing until a value of that type is looked at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,6 +15,7 @@ from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarfinfo import DWARFInfo
 
 from adapters.source.demangle import demangle
+from adapters.source.dwarf_index import LANGUAGE_ZIG, NameIndex, build_name_index, sections_of
 from adapters.wasm.binary import WasmModule
 from adapters.wasm.leb128 import decode_unsigned
 
@@ -501,7 +502,7 @@ def _dimension(subrange: DIE) -> Dimension:
 @dataclass
 class _StaticIndex:
     defined_at: dict[int, int] = field(default_factory=dict)  # declaration DIE offset -> address
-    vtables: dict[int, DIE] = field(default_factory=dict)  # vtable address -> the type implementing the trait
+    vtables: dict[int, int] = field(default_factory=dict)  # vtable address -> offset of the vtable's static
     classes: dict[int, DIE] = field(default_factory=dict)  # C++ vtable pointer value -> its class
 
 
@@ -514,23 +515,23 @@ class StaticMember:
     address: int
 
 
-def _static_address(die: DIE) -> int | None:
-    """The address of a variable whose location is a plain ``DW_OP_addr`` (4 bytes on wasm32)."""
-    location = die.attributes.get("DW_AT_location")
-    expression = location.value if location is not None else None
-    if isinstance(expression, list) and len(expression) == 5 and expression[0] == 0x03:  # DW_OP_addr
-        return int.from_bytes(bytes(expression[1:]), "little")
-    return None
-
-
 class TypeResolver:
-    """Turns type DIEs into ``Type`` objects, one per DIE offset."""
+    """Turns type DIEs into ``Type`` objects, one per DIE offset.
 
-    def __init__(self, dwarf: DWARFInfo | None = None, module: WasmModule | None = None) -> None:
-        self._dwarf = dwarf  # searched by ``find_definition``
+    Whole-program lookups (a declared type's definition, statics) go through the module's
+    ``NameIndex``; ``names`` supplies it (the symbols' disk-cached one), else it is built here.
+    """
+
+    def __init__(
+        self,
+        dwarf: DWARFInfo | None = None,
+        module: WasmModule | None = None,
+        names: Callable[[], NameIndex] | None = None,
+    ) -> None:
+        self._dwarf = dwarf
         self._module = module  # its function table names function pointers
+        self._names_source = names
         self._types: dict[int, Type] = {}
-        self._definitions: dict[tuple[str, str], DIE | None] = {}
         self._languages: dict[int, str] = {}
         self._statics: _StaticIndex | None = None
 
@@ -539,6 +540,43 @@ class TypeResolver:
         if self._module is None or slot not in self._module.table_functions:
             return None
         return demangle(self._module.function_name(self._module.table_functions[slot]))
+
+    @cached_property
+    def names(self) -> NameIndex:
+        """The module's index of type definitions, enumerators, globals and statics."""
+        if self._names_source is not None:
+            return self._names_source()
+        return build_name_index(sections_of(self._dwarf)) if self._dwarf is not None else NameIndex()
+
+    def die_at(self, offset: int) -> DIE:
+        """The DIE at a ``.debug_info`` offset (from the index)."""
+        assert self._dwarf is not None
+        return self._dwarf.get_DIE_from_refaddr(offset)
+
+    def language_of_unit(self, cu_offset: int) -> str:
+        """The language family of a compile unit, from the index."""
+        code = self.names.languages.get(cu_offset, 0)
+        return LANG_ZIG if code == LANGUAGE_ZIG else _LANGUAGES.get(code, LANG_C)
+
+    @cached_property
+    def _definitions(self) -> dict[tuple[str, str], int]:
+        """(tag, qualified name) -> the first defining DIE's offset."""
+        found: dict[tuple[str, str], int] = {}
+        for named in self.names.types:
+            if named.declaration:
+                continue
+            name = named.name or self.qualified_name(self.die_at(named.offset))
+            if name:
+                found.setdefault((named.tag, name), named.offset)
+        return found
+
+    @cached_property
+    def _indexed_names(self) -> dict[int, str]:
+        """Qualified names of the types and globals the index knows, by DIE offset."""
+        names = {named.offset: named.name for named in self.names.types if named.name}
+        for variables in self.names.globals.values():
+            names.update((known.offset, known.qualified_name) for known in variables if known.qualified_name)
+        return names
 
     def language(self, die: DIE) -> str:
         key = die.cu.cu_offset
@@ -635,6 +673,8 @@ class TypeResolver:
         name = die_name(die)
         if name is None or self.language(die) in (LANG_C, LANG_ZIG):
             return name
+        if self._dwarf is not None and die.offset in self._indexed_names:  # no walk up the tree
+            return self._indexed_names[die.offset]
         parts = [name]
         declaration = die  # a definition out of its class or namespace is named where it is declared
         while "DW_AT_specification" in declaration.attributes:
@@ -652,21 +692,19 @@ class TypeResolver:
 
     def find_definition(self, tag: str, name: str) -> DIE | None:
         """The defining DIE of a type only declared here (C++ often splits them)."""
-        key = (tag, name)
-        if key not in self._definitions:
-            self._definitions[key] = None
-            for die in self._all_dies_with_tag(tag):
-                if "DW_AT_declaration" not in die.attributes and self.qualified_name(die) == name:
-                    self._definitions[key] = die
-                    break
-        return self._definitions[key]
+        offset = self._definitions.get((tag, name))
+        return self.die_at(offset) if offset is not None else None
 
     def vtable_implementer(self, address: int) -> Type | None:
         """The type whose Rust trait-object vtable (``<T as Trait>::{vtable}``) is at ``address``.
 
         rustc describes each vtable as a static whose type names the implementing type in
-        ``DW_AT_containing_type``; they are found by one walk over the DWARF, on first use."""
-        implementer = self._static_index().vtables.get(address)
+        ``DW_AT_containing_type``."""
+        vtable = self._static_index().vtables.get(address)
+        if vtable is None:
+            return None
+        vtable_type = referenced_die(self.die_at(vtable))
+        implementer = vtable_type and referenced_die(vtable_type, "DW_AT_containing_type")
         return self.resolve(implementer) if implementer is not None else None
 
     def class_of_vtable(self, vtable_pointer: int) -> Type | None:
@@ -675,35 +713,27 @@ class TypeResolver:
         return self.resolve(found) if found is not None else None
 
     def static_member_address(self, declaration: DIE) -> int | None:
-        """Where a C++ static data member declared in a class lives (from its out-of-class definition)."""
+        """The address of a C++ static data member declared in a class (from its out-of-class definition)."""
         return self._static_index().defined_at.get(declaration.offset)
 
     def _static_index(self) -> _StaticIndex:
-        """Statics with a fixed address that types refer to, found in one walk over the DWARF on first use."""
         if self._statics is None:
-            self._statics = _StaticIndex()
-            for die in self._all_dies_with_tag("DW_TAG_variable"):
-                address = _static_address(die)
-                if address is None:
-                    continue
-                if "DW_AT_specification" in die.attributes:
-                    declaration = die.get_DIE_from_attribute("DW_AT_specification")
-                    self._statics.defined_at[declaration.offset] = address
-                    if die_name(declaration) == "_vtable$":  # clang: a polymorphic class's vtable
-                        # An object's vtable pointer skips the offset-to-top and RTTI slots.
-                        self._statics.classes[address + 2 * POINTER_SIZE] = declaration.get_parent()
-                name = die_name(die)
-                vtable_type = referenced_die(die) if name and name.endswith("::{vtable}") else None
-                implementer = vtable_type and referenced_die(vtable_type, "DW_AT_containing_type")
-                if implementer is not None:
-                    self._statics.vtables[address] = implementer
+            names = self.names
+            vtables = {
+                address: offset
+                for name, found in names.statics.items()
+                if name.endswith("::{vtable}")
+                for offset, address in found
+            }
+            self._statics = _StaticIndex(names.defined_at, vtables, self._vtable_classes(names.defined_at))
         return self._statics
 
-    def _all_dies_with_tag(self, tag: str) -> Iterator[DIE]:
-        if self._dwarf is None:
-            return
-        for cu in self._dwarf.iter_CUs():
-            for die in cu.iter_DIEs():
-                if die.tag == tag:
-                    yield die
-
+    def _vtable_classes(self, defined_at: dict[int, int]) -> dict[int, DIE]:
+        """C++ vtable pointer value -> its class, from clang's ``_vtable$`` static members."""
+        classes: dict[int, DIE] = {}
+        for declaration_offset, address in defined_at.items():
+            declaration = self.die_at(declaration_offset)
+            if die_name(declaration) == "_vtable$":
+                # An object's vtable pointer skips the offset-to-top and RTTI slots.
+                classes[address + 2 * POINTER_SIZE] = declaration.get_parent()
+        return classes

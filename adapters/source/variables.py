@@ -8,7 +8,7 @@ scopes show the frame's raw Wasm locals, operand stack and globals.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from elftools.dwarf.die import DIE
@@ -36,7 +36,6 @@ from adapters.wasm.debuggee import DebuggeeError, NotSupported
 from adapters.wasm.values import WasmValue
 
 _SCOPE_TAGS = ("DW_TAG_lexical_block",)
-_GLOBAL_CONTAINERS = ("DW_TAG_namespace",)
 
 
 @dataclass(frozen=True)
@@ -82,16 +81,11 @@ def enclosing_subprogram(die: DIE) -> DIE:
     return current if current is not None else die
 
 
-def unit_globals(cu_top: DIE) -> Iterator[DIE]:
-    """Variables with a location declared at file scope (or in namespaces) of a CU; not the
-    compiler's own (rustc's trait-object vtables, hundreds in any Rust program)."""
-    pending = list(cu_top.iter_children())
-    while pending:
-        die = pending.pop(0)
-        if die.tag == "DW_TAG_variable" and "DW_AT_location" in die.attributes and _is_program_variable(die):
-            yield die
-        elif die.tag in _GLOBAL_CONTAINERS:
-            pending.extend(die.iter_children())
+def unit_globals(resolver: TypeResolver, cu_offset: int) -> list[DIE]:
+    """Variables with a location declared at file scope (or in namespaces) of a CU, from the name
+    index; not the compiler's own (rustc's trait-object vtables, hundreds in any Rust program)."""
+    dies = (resolver.die_at(variable.offset) for variable in resolver.names.globals.get(cu_offset, ()))
+    return [die for die in dies if _is_program_variable(die)]
 
 
 def _is_program_variable(die: DIE) -> bool:
@@ -247,15 +241,17 @@ class FrameVariables:
                 return scopes
             scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
             scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
-            top = self._scope_die.cu.get_top_DIE()
-            scopes.append(self._scope_of("Globals", lambda: self._named(list(unit_globals(top)), False), None))
+            unit = self._scope_die.cu.cu_offset
+            scopes.append(
+                self._scope_of("Globals", lambda: self._named(unit_globals(self._resolver, unit), False), None)
+            )
             scopes.append(self._scope_of("All Globals", self._all_globals, None, expensive=True))
         scopes.extend(self.wasm_scopes())
         return scopes
 
     def _all_globals(self) -> list[NamedValue]:
         assert self._dwarf is not None
-        dies = [die for cu in self._dwarf.iter_CUs() for die in unit_globals(cu.get_top_DIE())]
+        dies = [die for unit in self._resolver.names.globals for die in unit_globals(self._resolver, unit)]
         return sorted(self._named(dies, False), key=lambda named: named.name)
 
     def wasm_scopes(self) -> list[Scope]:

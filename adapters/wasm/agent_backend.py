@@ -27,6 +27,7 @@ from adapters.wasm.debuggee import (
     Debuggee,
     DebuggeeError,
     DebuggeeGone,
+    FetchedValues,
     Frame,
     Module,
     StopEvent,
@@ -122,6 +123,46 @@ def _decode_value(encoded: list) -> WasmValue:
     return WasmValue(kind, payload)
 
 
+class _FrameValues:
+    """What has been fetched of one listed frame's locals and operand stack."""
+
+    def __init__(self, backend: AgentDebuggee, position: int, listed_after: int) -> None:
+        self._backend = backend
+        self._position = position
+        self._listed_after = listed_after
+        self._locals: dict[int, WasmValue] = {}
+        self._count: int | None = None
+        self._stack: list[WasmValue] | None = None
+
+    def _fetch(self, wanted: list[int] | None) -> None:
+        reply = self._backend.frame_values(self._position, self._listed_after, wanted)
+        self._count = reply["count"]
+        self._locals.update((index, _decode_value(value)) for index, value in reply["locals"])
+        self._stack = [_decode_value(value) for value in reply["stack"]]
+
+    def local(self, index: int) -> WasmValue:
+        if index not in self._locals:
+            self._fetch([index])
+        return self._locals[index]
+
+    def local_count(self) -> int:
+        if self._count is None:
+            self._fetch([])
+        assert self._count is not None
+        return self._count
+
+    def all_locals(self) -> list[WasmValue]:
+        if self._count is None or len(self._locals) < self._count:
+            self._fetch(None)
+        return [self._locals[index] for index in range(len(self._locals))]
+
+    def stack(self) -> list[WasmValue]:
+        if self._stack is None:
+            self._fetch([])
+        assert self._stack is not None
+        return self._stack
+
+
 def _encode_value(value: WasmValue) -> list:
     if value.type == "v128":
         assert isinstance(value.bits, bytes)
@@ -164,6 +205,7 @@ class AgentDebuggee(Debuggee):
         self._instances: dict[int, int] = {}  # module id -> instance id
         self._wasmtime_speaks = threading.Event()  # set once Wasmtime's own messages may follow
         self._condition_errors: list[tuple[int, str]] = []
+        self._resumes = 0  # frames listed before the latest resume are gone
         self._threads = [
             threading.Thread(target=self._read_replies, name="agent-reader", daemon=True),
         ]
@@ -307,6 +349,7 @@ class AgentDebuggee(Debuggee):
 
     # -- running -------------------------------------------------------------------
     def resume(self, *, step: bool = False) -> None:
+        self._resumes += 1
         self._request(protocol.RESUME, step=step)
 
     def wait(self, timeout: float | None = None) -> StopEvent | None:
@@ -376,22 +419,32 @@ class AgentDebuggee(Debuggee):
     def frames(self) -> list[Frame]:
         reply, _ = self._request(protocol.FRAMES)
         frames = []
-        for raw in reply["frames"]:
+        for position, raw in enumerate(reply["frames"]):
             if raw.get("host"):
                 continue
             module = self.parsed_module(raw["module"])
             self._instances.setdefault(raw["module"], raw["instance"])
+            values = _FrameValues(self, position, self._resumes)
             frames.append(
                 Frame(
                     module_id=raw["module"],
                     instance_id=raw["instance"],
                     function_index=raw["defined_func"] + module.imported_function_count,
                     pc=raw["pc"],
-                    locals=tuple(_decode_value(v) for v in raw["locals"]),
-                    stack=tuple(_decode_value(v) for v in raw["stack"]),
+                    locals=FetchedValues(values.all_locals, values.local, values.local_count),
+                    stack=FetchedValues(values.stack),
                 )
             )
         return frames
+
+    def frame_values(self, position: int, listed_after: int, locals_wanted: list[int] | None = None) -> dict:
+        """The agent's reply for frame ``position``: its local count, the ``locals_wanted``
+        (all when None) as [index, value] pairs, its operand stack; while the program has not moved."""
+        if listed_after != self._resumes:
+            raise DebuggeeError("the program has moved on since its frames were listed")
+        fields = {} if locals_wanted is None else {"locals": locals_wanted}
+        reply, _ = self._request(protocol.FRAME_VALUES, frame=position, **fields)
+        return reply
 
     def memory_size(self, instance_id: int, memory: int = 0) -> int:
         reply, _ = self._request(protocol.MEMORY_SIZE, instance=instance_id, memory=memory)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from adapters.wasm import gdbremote
 from adapters.wasm.agent_backend import OutputCallback
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.component import Artifact
@@ -20,5 +19,7 @@ def launch_debuggee(
     debugger component (the default), ``gdb`` under Wasmtime's built-in gdbstub. ``artifact``:
     the launched files, if already read (the agent names modules by them)."""
     if backend == "gdb":
+        from adapters.wasm import gdbremote  # seldom used: not imported on every start
+
         return gdbremote.launch(options, on_output)
     return launch_agent(options, on_output, artifact)

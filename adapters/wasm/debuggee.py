@@ -95,8 +95,52 @@ class Frame:
     instance_id: int
     function_index: int
     pc: int
-    locals: tuple[WasmValue, ...]
-    stack: tuple[WasmValue, ...]
+    locals: Sequence[WasmValue]  # a backend may fetch them only when first read (``FetchedValues``)
+    stack: Sequence[WasmValue]
+
+
+class FetchedValues(Sequence[WasmValue]):
+    """A frame's locals or operand stack, asked of the debuggee only when read.
+
+    A function of several thousand lines has thousands of Wasm locals: listing the stack
+    needs none of them, and reading a variable needs one or two (its frame base), so
+    ``fetch_one`` answers an index alone where the backend can; ``fetch_all`` the rest.
+    """
+
+    def __init__(
+        self,
+        fetch_all: Callable[[], Sequence[WasmValue]],
+        fetch_one: Callable[[int], WasmValue] | None = None,
+        count: Callable[[], int] | None = None,
+    ) -> None:
+        self._fetch_all = fetch_all
+        self._fetch_one = fetch_one
+        self._count = count
+        self._values: tuple[WasmValue, ...] | None = None
+
+    def _all(self) -> tuple[WasmValue, ...]:
+        if self._values is None:
+            self._values = tuple(self._fetch_all())
+        return self._values
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if self._values is not None or self._fetch_one is None or not isinstance(index, int):
+            return self._all()[index]
+        size = len(self)
+        if not -size <= index < size:
+            raise IndexError(f"no value {index} of {size}")
+        return self._fetch_one(index % size)
+
+    def __len__(self) -> int:
+        if self._values is None and self._count is not None:
+            return self._count()
+        return len(self._all())
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._values) if self._values is not None else "FetchedValues(<not fetched>)"
 
 
 @dataclass(frozen=True)

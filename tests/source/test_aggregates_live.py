@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from build import read_options, rust_toolchain
 
+from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, Variable
 from adapters.wasm.process import LaunchOptions
@@ -92,7 +93,7 @@ def _walk(debugger: SourceDebugger, path: str, variable: Variable, out: dict[str
 
 def our_leaves(module: Path, source: Path, marker: str) -> dict[str, object]:
     """The same leaves as the source debugger shows them, stopped at ``marker`` under Wasmtime."""
-    debugger = SourceDebugger.launch(LaunchOptions(module))
+    debugger = launching.launch(LaunchOptions(module))
     try:
         (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=marker_lines(source)[marker])])
         assert result.verified, result.message
@@ -156,7 +157,7 @@ def test_conditions_on_by_value_parameters_run_in_the_agent(fixtures, condition,
     """The condition compiler places a by-value parameter in memory at the address its local
     holds, like the host does: compiled into the agent, the condition reads the real values."""
     source = SOURCES / "agg_c.c"
-    debugger = SourceDebugger.launch(LaunchOptions(fixtures["agg_c"]))
+    debugger = launching.launch(LaunchOptions(fixtures["agg_c"]))
     try:
         line = marker_lines(source)["take"]
         (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line, condition=condition)])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, UserError
 from adapters.wasm.process import LaunchOptions
@@ -53,7 +54,7 @@ def _evaluate_all(debugger: SourceDebugger, frame_id: int, expressions: list[str
 
 def inspect(module: Path, source: Path, expressions: list[str]) -> Inspected:
     (line,) = marker_lines(source).values()
-    debugger = SourceDebugger.launch(LaunchOptions(module))
+    debugger = launching.launch(LaunchOptions(module))
     try:
         (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
         assert result.verified, result.message

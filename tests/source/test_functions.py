@@ -29,8 +29,15 @@ def pcs_of(symbols: ModuleSymbols, source: str, line: int) -> list[int]:
 @pytest.mark.parametrize("module", ["basics", "basics.gdwarf-5"])
 def test_function_at_names_the_function_around_each_marker(fixtures, markers, module):
     symbols = load(fixtures, module)
-    expected = {"square_body": "square", "factorial_base": "factorial", "factorial_recurse": "factorial",
-                "loop_body": "sum_to", "sum_return": "sum_to", "main_start": "main", "main_return": "main"}
+    expected = {
+        "square_body": "square",
+        "factorial_base": "factorial",
+        "factorial_recurse": "factorial",
+        "loop_body": "sum_to",
+        "sum_return": "sum_to",
+        "main_start": "main",
+        "main_return": "main",
+    }
     lines = markers("basics.c")
     for marker, function_name in expected.items():
         for pc in pcs_of(symbols, "basics.c", lines[marker]):
@@ -68,8 +75,10 @@ def test_cpp_functions_have_demangled_names_and_match_plain_and_qualified(fixtur
     assert symbols.functions_named("area") == [area]
     assert symbols.function_at(pcs_of(symbols, "classes.cpp", lines["rectangle_area"])[0]).name == area.name
     largest = {f.name for f in symbols.functions_named("geometry::util::largest")}
-    assert largest == {"int geometry::util::largest<int>(int const&, int const&)",
-                       "double geometry::util::largest<double>(double const&, double const&)"}
+    assert largest == {
+        "int geometry::util::largest<int>(int const&, int const&)",
+        "double geometry::util::largest<double>(double const&, double const&)",
+    }
     assert {f.name for f in symbols.functions_named("largest")} == largest
     grow = {f.name for f in symbols.functions_named("geometry::util::grow")}
     assert grow == {"geometry::util::grow(int&, int)", "geometry::util::grow(double&, double)"}
@@ -86,7 +95,10 @@ def test_inline_chain_gives_a_frame_per_inlined_call_with_call_sites(fixtures, m
         assert [frame.name for frame in frames] == ["inner", "outer", "compute"]
         assert [frame.inlined for frame in frames] == [True, True, False]
         assert [frame.location.line for frame in frames] == [
-            lines["inner_body"], lines["outer_calls_inner"], lines["compute_calls_outer"]]
+            lines["inner_body"],
+            lines["outer_calls_inner"],
+            lines["compute_calls_outer"],
+        ]
         assert all(frame.location.path == str(FIXTURES / "inline.c") for frame in frames)
         assert frames[0].die.tag == "DW_TAG_inlined_subroutine"
         assert symbols.function_at(pc).name == "compute"
@@ -109,14 +121,17 @@ def test_optimised_build_inlines_small_functions_into_main(fixtures, markers):
 def test_demangles_itanium_and_both_rust_manglings():
     assert demangle("_ZN8geometry9Rectangle4areaEv") == "geometry::Rectangle::area()"
     assert demangle("_ZN4core3fmt5write17h0123456789abcdefE") == "core::fmt::write"
-    assert demangle("_ZN47_$LT$alloc..string..String$u20$as$u20$Clone$GT$5clone17h0123456789abcdefE") \
+    assert (
+        demangle("_ZN47_$LT$alloc..string..String$u20$as$u20$Clone$GT$5clone17h0123456789abcdefE")
         == "<alloc::string::String as Clone>::clone"
+    )
     assert demangle("_RNvCs15kBYyAo9fc_7mycrate4main") == "mycrate::main"
     assert demangle("main") == "main"
     assert demangle("_Znot_really") == "_Znot_really"
 
 
 # Degraded symbols: stripped or damaged DWARF.
+
 
 def rebuild(data: bytes, replace: dict[str, bytes | None]) -> bytes:
     """The module with custom sections replaced (None: removed)."""
@@ -131,18 +146,17 @@ def rebuild(data: bytes, replace: dict[str, bytes | None]) -> bytes:
             payload = encode_unsigned(len(name)) + name + payload
         elif section.id == SECTION_CUSTOM:
             name = section.name.encode()
-            payload = encode_unsigned(len(name)) + name + data[section.offset:section.offset + section.size]
+            payload = encode_unsigned(len(name)) + name + data[section.offset : section.offset + section.size]
         else:
-            payload = data[section.offset:section.offset + section.size]
+            payload = data[section.offset : section.offset + section.size]
         out += bytes([section.id]) + encode_unsigned(len(payload)) + payload
     return bytes(out)
 
 
-
-
 def debug_sections(data: bytes) -> dict[str, bytes]:
-    return {name: payload for name, payload in parse_module(data).custom_sections().items()
-            if name.startswith(".debug_")}
+    return {
+        name: payload for name, payload in parse_module(data).custom_sections().items() if name.startswith(".debug_")
+    }
 
 
 def main_pc(data: bytes) -> int:
@@ -205,6 +219,7 @@ def test_randomly_corrupted_dwarf_never_raises(fixtures):
 
 # The disk cache.
 
+
 def test_the_cache_gives_the_same_answers_and_survives_corruption(fixtures, markers, tmp_path):
     data = fixtures["inline.O2"].read_bytes()
     cache = SymbolCache(tmp_path)
@@ -213,12 +228,15 @@ def test_the_cache_gives_the_same_answers_and_survives_corruption(fixtures, mark
 
     def answers(symbols: ModuleSymbols):
         pcs = symbols.resolve_line(path, line)[1]
-        return pcs, [[(f.name, f.location) for f in symbols.inline_chain(pc)] for pc in pcs], \
-            symbols.functions_named("compute")[0].entry_pc
+        return (
+            pcs,
+            [[(f.name, f.location) for f in symbols.inline_chain(pc)] for pc in pcs],
+            symbols.functions_named("compute")[0].entry_pc,
+        )
 
     cold = answers(ModuleSymbols.load(data, cache=cache))
     entries = sorted(tmp_path.iterdir())
-    assert [entry.suffix for entry in entries] == [".functions", ".lines", ".statements"]
+    assert [entry.suffix for entry in entries] == [".functions", ".lines", ".names", ".statements"]
     assert answers(ModuleSymbols.load(data, cache=cache)) == cold
     for entry in entries:
         damaged = bytearray(entry.read_bytes())

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.source.expressions.errors import ExpressionError
 from adapters.source.model import BreakpointSpec, StopKind
@@ -28,7 +29,7 @@ def module(fixtures):
 
 
 def _launch(module, condition: str | None = None, source=SOURCE, marker="weigh") -> SourceDebugger:
-    debugger = SourceDebugger.launch(LaunchOptions(module))
+    debugger = launching.launch(LaunchOptions(module))
     line = marker_lines(source)[marker]
     (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line, condition=condition)])
     assert result.verified, result.message
@@ -122,7 +123,7 @@ ZIG_CHECKS = [
 
 def test_zig_expressions(examples):
     source = EXAMPLE_SOURCES["grades"]
-    debugger = SourceDebugger.launch(LaunchOptions(examples["grades"]))
+    debugger = launching.launch(LaunchOptions(examples["grades"]))
     try:
         line = line_of("grades", "sum += student.score;")
         (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])

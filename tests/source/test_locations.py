@@ -18,6 +18,7 @@ from adapters.source.locations import (
     evaluate,
     read_location,
 )
+from adapters.source.types import TypeResolver
 from adapters.source.variables import unit_globals
 from adapters.wasm.binary import parse_module
 
@@ -38,7 +39,8 @@ def test_global_addresses_hold_their_initial_values(module):
     wasm, dwarf = module
     context = ModuleImageContext(wasm)
     unit = next(cu for cu in dwarf.iter_CUs() if cu.get_top_DIE().attributes["DW_AT_name"].value.endswith(b"values.c"))
-    dies = {die.attributes["DW_AT_name"].value.decode(): die for die in unit_globals(unit.get_top_DIE())}
+    globals_ = unit_globals(TypeResolver(dwarf), unit.cu_offset)
+    dies = {die.attributes["DW_AT_name"].value.decode(): die for die in globals_}
     counter = evaluate(dies["global_counter"].attributes["DW_AT_location"].value, unit.structs, context)
     assert isinstance(counter, MemoryLocation)
     assert int.from_bytes(read_location(counter, 4, context), "little", signed=True) == 42
@@ -86,7 +88,8 @@ def test_branches_and_deref(module, structs):
     wasm, dwarf = module
     context = ModuleImageContext(wasm)
     unit = next(cu for cu in dwarf.iter_CUs() if cu.get_top_DIE().attributes["DW_AT_name"].value.endswith(b"values.c"))
-    die = next(d for d in unit_globals(unit.get_top_DIE()) if d.attributes["DW_AT_name"].value == b"global_counter")
+    globals_ = unit_globals(TypeResolver(dwarf), unit.cu_offset)
+    die = next(d for d in globals_ if d.attributes["DW_AT_name"].value == b"global_counter")
     address = die.attributes["DW_AT_location"].value  # DW_OP_addr A
     # DW_OP_addr A; DW_OP_deref; DW_OP_stack_value  -> the value 42
     value = evaluate([*address, 0x06, 0x9F], structs, context)

@@ -47,7 +47,7 @@ def test_breakpoint_frames_locals_and_operand_stack(start, tmp_path):
     # function indices count the imported proc_exit: $add is 1, _start is 2
     assert (inner.function_index, outer.function_index) == (1, 2)
     assert [v.signed() for v in inner.locals] == [3, 4]
-    assert inner.stack == ()
+    assert list(inner.stack) == []  # fetched on first use
     assert [v.signed() for v in outer.stack] == [3, 4]
 
 
@@ -104,10 +104,12 @@ def test_conditions_at_two_places_each_read_their_own_frame(start, tmp_path):
     (module,) = debuggee.modules()
     in_body = find_code(module.bytecode(), bytes([0x20, 0, 0x41, 2, 0x6C]))  # $body: local 0 is its argument
     in_start = find_code(module.bytecode(), bytes([0x20, 1, 0x6A, 0x21, 1]))  # _start: local 0 is $i
-    debuggee.set_breakpoints([
-        Breakpoint(1, module.id, in_body, condition=[["local", 0], ["const", 500], ["eq"]]),
-        Breakpoint(2, module.id, in_start, condition=[["local", 0], ["const", 700], ["eq"]]),
-    ])
+    debuggee.set_breakpoints(
+        [
+            Breakpoint(1, module.id, in_body, condition=[["local", 0], ["const", 500], ["eq"]]),
+            Breakpoint(2, module.id, in_start, condition=[["local", 0], ["const", 700], ["eq"]]),
+        ]
+    )
     debuggee.resume()
     stop = debuggee.wait(WAIT)
     assert stop.breakpoint_ids == (1,)

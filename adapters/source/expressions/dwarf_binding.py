@@ -8,9 +8,10 @@ names); ``DwarfEvaluationContext`` is a paused frame for the host evaluator and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from elftools.dwarf.die import DIE
 from elftools.dwarf.dwarf_expr import DWARFExprParser
@@ -56,6 +57,7 @@ from adapters.source.types import (
     Type,
     TypeResolver,
     VoidType,
+    die_name,
     language_of,
 )
 from adapters.source.values import ValueRegistry, ValueRenderer
@@ -69,6 +71,9 @@ from adapters.wasm.binary import WasmModule
 from adapters.wasm.debuggee import DebuggeeError
 from adapters.wasm.frame_pointer import local_as_global
 from adapters.wasm.values import WasmValue
+
+if TYPE_CHECKING:
+    from adapters.source.symbols import FunctionInfo
 
 _NAMED_TYPE_TAGS = {
     "DW_TAG_base_type": None,
@@ -148,67 +153,65 @@ _KINDS = (
 class DwarfProgram:
     """One module's DWARF names, indexed on first use."""
 
-    def __init__(self, module: WasmModule, dwarf: DWARFInfo, resolver: TypeResolver | None = None) -> None:
+    def __init__(
+        self,
+        module: WasmModule,
+        dwarf: DWARFInfo,
+        resolver: TypeResolver | None = None,
+        functions_named: Callable[[str], list[FunctionInfo]] | None = None,
+    ) -> None:
         self.module = module
         self.dwarf = dwarf
         self.resolver = resolver or TypeResolver(dwarf, module)
+        self._functions_named = functions_named  # the module's function index (symbols.functions_named)
 
     @cached_property
-    def _named_types(self) -> dict[str, DIE]:
-        found: dict[str, DIE] = {}
-        for die in self._all_dies():
-            keyword = _NAMED_TYPE_TAGS.get(die.tag, "")
-            if keyword == "" or "DW_AT_declaration" in die.attributes:
+    def _named_types(self) -> dict[str, int]:
+        """Type definitions by name (``struct point`` and, but in C, ``point``): DIE offsets."""
+        found: dict[str, int] = {}
+        for named in self.resolver.names.types:
+            keyword = _NAMED_TYPE_TAGS.get(named.tag, "")
+            if keyword == "" or named.declaration:
                 continue
-            name = self.resolver.qualified_name(die)
-            if name is None:
+            name = named.name or self.resolver.qualified_name(self.resolver.die_at(named.offset))
+            if not name:
                 continue
             if keyword:
-                found.setdefault(f"{keyword} {name}", die)
-            if not keyword or self.resolver.language(die) != LANG_C:  # C needs `struct point`
-                found.setdefault(name, die)
+                found.setdefault(f"{keyword} {name}", named.offset)
+            if not keyword or self.resolver.language_of_unit(named.cu_offset) != LANG_C:  # C needs `struct point`
+                found.setdefault(name, named.offset)
         return found
 
     @cached_property
-    def _enumerators(self) -> dict[str, tuple[DIE, int]]:
-        """Enumerators by plain name and by every qualified spelling (``Genre::Fiction``,
-        ``library::Genre::Fiction``), as Rust and C++ ``enum class`` users write them."""
-        found: dict[str, tuple[DIE, int]] = {}
-        for die in self._all_dies():
-            if die.tag == "DW_TAG_enumeration_type":
-                scopes = (self.resolver.qualified_name(die) or "").split("::")
-                for child in die.iter_children():
-                    value = child.attributes.get("DW_AT_const_value")
-                    name = child.attributes.get("DW_AT_name")
-                    if child.tag == "DW_TAG_enumerator" and value is not None and name is not None:
-                        plain = name.value.decode("utf-8", "replace")
-                        found.setdefault(plain, (die, value.value))
-                        for start in range(len(scopes) if scopes != [""] else 0):
-                            found.setdefault("::".join([*scopes[start:], plain]), (die, value.value))
+    def _enumerators(self) -> dict[str, list[tuple[int, int]]]:
+        """Enumerator name -> (its enumeration type's DIE offset, value) for each enumeration having one."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        for name, enumeration, value in self.resolver.names.enumerators:
+            found.setdefault(name, []).append((enumeration, value))
         return found
 
     @cached_property
-    def global_variables(self) -> dict[str, DIE]:
-        """Every CU's file-scope variables, by plain and qualified name; a variable the
-        linker discarded (address tombstoned to -1) only if nothing else has the name."""
-        found: dict[str, DIE] = {}
-        for cu in self.dwarf.iter_CUs():
-            for die in unit_globals(cu.get_top_DIE()):
-                for name in (self.resolver.qualified_name(die), _name(die)):
-                    if name and (name not in found or _is_discarded(found[name])):
-                        found[name] = die
+    def _global_variables(self) -> dict[str, tuple[int, bool]]:
+        """Every CU's file-scope variables, by plain and qualified name: (DIE offset, discarded);
+        a variable the linker discarded (address tombstoned to -1) only if nothing else has the name."""
+        found: dict[str, tuple[int, bool]] = {}
+        for variables in self.resolver.names.globals.values():
+            for variable in variables:
+                names = (variable.qualified_name, variable.name)
+                if not variable.name:  # named where it is declared
+                    die = self.resolver.die_at(variable.offset)
+                    names = (self.resolver.qualified_name(die), _name(die) or die_name(die))
+                for name in names:
+                    if name and (name not in found or found[name][1]):
+                        found[name] = (variable.offset, variable.discarded)
         return found
 
-    @cached_property
-    def _functions(self) -> dict[str, DIE]:
-        """Functions with code, by qualified and plain name."""
-        found: dict[str, DIE] = {}
-        for die in self._all_dies():
-            if die.tag == "DW_TAG_subprogram" and "DW_AT_low_pc" in die.attributes:
-                for name in (self.resolver.qualified_name(die), _name(die)):
-                    if name:
-                        found.setdefault(name, die)
-        return found
+    def global_variable(self, name: str) -> DIE | None:
+        found = self._global_variables.get(name)
+        return self.resolver.die_at(found[0]) if found is not None else None
+
+    def global_variable_names(self) -> list[str]:
+        return list(self._global_variables)
 
     @cached_property
     def _table_slots(self) -> dict[int, int]:
@@ -216,10 +219,11 @@ class DwarfProgram:
 
     def function(self, name: str) -> TypedValue | None:
         """A function by name, as C sees it: its address is its slot in the function table."""
-        die = self._functions.get(name)
-        if die is None:
+        found = [f for f in self._functions_named(name) if f.die is not None] if self._functions_named else []
+        if not found:
             return None
-        body = self.module.function_at(die.attributes["DW_AT_low_pc"].value + (self.module.code_offset or 0))
+        die = found[0].die
+        body = self.module.function_at(found[0].ranges[0][0]) if found[0].ranges else None
         slot = self._table_slots.get(body.index) if body is not None else None
         if slot is None:
             raise ExpressionError(f"'{name}' is a function whose address the program never takes (no table slot)")
@@ -229,20 +233,21 @@ class DwarfProgram:
     def wasm_global_names(self) -> dict[str, int]:
         return {name: index for index, name in self.module.global_names.items()}
 
-    def _all_dies(self) -> Iterator[DIE]:
-        for cu in self.dwarf.iter_CUs():
-            yield from cu.iter_DIEs()
-
     def type_named(self, name: str) -> CType | None:
-        die = self._named_types.get(" ".join(name.split()))
-        return DwarfType(self.resolver.resolve(die)) if die is not None else None
+        offset = self._named_types.get(" ".join(name.split()))
+        return DwarfType(self.resolver.resolve(self.resolver.die_at(offset))) if offset is not None else None
 
     def enumerator(self, name: str) -> TypedValue | None:
-        found = self._enumerators.get(name)
-        if found is None:
-            return None
-        type_ = DwarfType(self.resolver.resolve(found[0]))
-        return TypedValue(type_, (found[1] & ((1 << (8 * type_.size)) - 1)).to_bytes(type_.size, "little"))
+        """An enumerator by its plain name, or by any qualified spelling (``Genre::Fiction``,
+        ``library::Genre::Fiction``) as Rust and C++ ``enum class`` users write them."""
+        scope, _, plain = name.rpartition("::")
+        for enumeration, value in self._enumerators.get(plain, ()):
+            enumeration_die = self.resolver.die_at(enumeration)
+            if scope and not f"::{self.resolver.qualified_name(enumeration_die) or ''}".endswith(f"::{scope}"):
+                continue
+            type_ = DwarfType(self.resolver.resolve(enumeration_die))
+            return TypedValue(type_, (value & ((1 << (8 * type_.size)) - 1)).to_bytes(type_.size, "little"))
+        return None
 
     def field(self, record: CType, name: str) -> Field | None:
         """A member by name; ``0`` also finds a Rust tuple field, which DWARF calls ``__0``."""
@@ -295,18 +300,19 @@ class _DwarfScope:
         """This compile unit's globals and statics: they hide other units' of the same name."""
         if self.scope_die is None:
             return {}
-        return {name: die for die in unit_globals(self.scope_die.cu.get_top_DIE()) if (name := _name(die))}
+        resolver = self.program.resolver
+        return {name: die for die in unit_globals(resolver, self.scope_die.cu.cu_offset) if (name := _name(die))}
 
     def variable(self, name: str) -> tuple[DIE, bool] | None:
         """The variable DIE for ``name`` and whether it is frame-relative (a local)."""
         if name in self._locals:
             return self._locals[name], True
         bare = name.removeprefix("::")
-        die = self._unit_globals.get(bare) or self.program.global_variables.get(bare)
+        die = self._unit_globals.get(bare) or self.program.global_variable(bare)
         return (die, False) if die is not None else None
 
     def variable_names(self) -> list[str]:
-        return [*self._locals, *self.program.global_variables]
+        return [*self._locals, *self.program.global_variable_names()]
 
     def type_named(self, name: str) -> CType | None:
         """A visible variable hides a type of the same name, as in C++."""

@@ -202,6 +202,7 @@ class Agent:
         self.breakpoints_at = {}  # pc -> breakpoints there (any module)
         self.sole_place = None  # (module id, pc) while breakpoints are set at that one place only
         self.frames = []
+        self.frame_locals = {}  # frame position -> its locals, read once per stop
         self.memories = {}
         self.globals = {}
         self.global_readers = {}
@@ -347,13 +348,29 @@ class Agent:
                         "module": instance.get_module(self.d).unique_id(),
                         "defined_func": frame.get_func_index(self.d),
                         "pc": frame.get_pc(self.d),
-                        "locals": [encode_value(v) for v in frame.get_locals(self.d)],
-                        "stack": [encode_value(v) for v in frame.get_stack(self.d)],
                     }
                 )
             except Err:
                 found.append({"host": True})
         return {"frames": found}, b""
+
+    def op_frame_values(self, request, blob):
+        """One frame's local count, locals (those asked for, else all) as [index, value] pairs, and
+        operand stack. ``frames`` leaves them out: a big function has thousands of locals."""
+        if not self.frames:
+            self.collect_frames()
+        position = request["frame"]
+        frame = self.frames[position]
+        if position not in self.frame_locals:  # Wasmtime hands out all of them at once, at a cost per local
+            self.frame_locals[position] = frame.get_locals(self.d)
+        values = self.frame_locals[position]
+        wanted = request.get("locals")
+        indexes = range(len(values)) if wanted is None else [i for i in wanted if 0 <= i < len(values)]
+        return {
+            "count": len(values),
+            "locals": [[i, encode_value(values[i])] for i in indexes],
+            "stack": [encode_value(v) for v in frame.get_stack(self.d)],
+        }, b""
 
     def op_memory_size(self, request, blob):
         memory = self.memory(request["instance"], request["memory"])
@@ -514,6 +531,7 @@ class Agent:
         for frame in self.frames:
             frame.__exit__(None, None, None)
         self.frames = []
+        self.frame_locals = {}
 
     def release(self) -> None:
         """Drop every handle we hold: Wasmtime cannot end a debuggee whose children live on."""

@@ -15,7 +15,7 @@ Pure Python with nothing beyond the standard library: the agent's copy runs in c
 """
 
 # Raise whenever a request, result or event changes shape or meaning.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 # The agent's second -D arg (after the port) for a core-module program: each module has one instance.
 ONE_INSTANCE_PER_MODULE = "one-instance-per-module"
 VALUE = list
@@ -93,8 +93,13 @@ BYTECODE = Operation("bytecode", {"module": int}, {"available": bool}, blob_out=
 # [{"id", "module", "pc", "condition"?, "hit_condition"?: [op, n]}]
 SET_BREAKPOINTS = Operation("set_breakpoints", {"breakpoints": list}, {})
 REMOVE_BREAKPOINTS = Operation("remove_breakpoints", {"ids": list}, {})
-# innermost first: [{"instance", "module", "defined_func", "pc", "locals", "stack"} or {"host": true}]
+# innermost first: [{"instance", "module", "defined_func", "pc"} or {"host": true}]
 FRAMES = Operation("frames", {}, {"frames": list})
+# One listed frame's values: its local count, the locals asked for (all without "locals") as
+# [index, value] pairs, and its operand stack. A big function has thousands of locals.
+FRAME_VALUES = Operation(
+    "frame_values", {"frame": int, "locals": (list, None)}, {"count": int, "locals": list, "stack": list}
+)
 MEMORY_SIZE = Operation("memory_size", {"instance": int, "memory": (int, 0)}, {"size": int})
 READ_MEMORY = Operation(
     "read_memory", {"instance": int, "address": int, "length": int, "memory": (int, 0)}, {}, blob_out=True
@@ -116,6 +121,7 @@ OPERATIONS = {
         SET_BREAKPOINTS,
         REMOVE_BREAKPOINTS,
         FRAMES,
+        FRAME_VALUES,
         MEMORY_SIZE,
         READ_MEMORY,
         WRITE_MEMORY,
