@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from adapters.wasm import gdbremote
 from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import Debuggee, DebuggeeError
@@ -37,6 +36,8 @@ def launch(options: LaunchOptions, backend: str = "agent", **source_options) -> 
 
 def attach(host: str, port: int, **source_options) -> SourceDebugger:
     """Attach to a ``wasmtime run -g`` listening on ``host``:``port``."""
+    from adapters.wasm import gdbremote  # only for attaching: not imported on every start
+
     return _adopt(lambda: gdbremote.attach(host, port, source_options.get("on_output")), **source_options)
 
 
