@@ -76,6 +76,15 @@ class StatementRow:
     location: SourceLocation
 
 
+@dataclass(frozen=True)
+class LineRow:
+    """A line-table row of a function: ``location`` is None for line 0 (code of no line)."""
+
+    pc: int
+    location: SourceLocation | None
+    is_stmt: bool
+
+
 @dataclass
 class ModuleSymbols:
     module: WasmModule | None
@@ -286,6 +295,18 @@ class ModuleSymbols:
             for row in self._line_table().rows_between(low - offset, high - offset):
                 if row.is_stmt and row.line > 0 and row.file:
                     rows.append(StatementRow(row.address + offset, self._location(row.file, row.line, row.column)))
+        rows.sort(key=lambda r: r.pc)
+        return rows
+
+    def line_rows(self, function: FunctionInfo) -> list[LineRow]:
+        """All the function's rows, line 0 and non-statement rows included, by PC."""
+        offset = self._code_offset
+        rows = [
+            LineRow(row.address + offset, self._location(row.file, row.line, row.column) if row.line and row.file
+                    else None, row.is_stmt)
+            for low, high in function.ranges
+            for row in self._line_table().rows_between(low - offset, high - offset)
+        ]
         rows.sort(key=lambda r: r.pc)
         return rows
 
