@@ -40,7 +40,7 @@ from adapters.source.model import (
     split_code_address,
 )
 from adapters.source.run_control import RunControl
-from adapters.source.stepping import Granularity, StepKind, StepPlanner
+from adapters.source.stepping import CodeMap, Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm import gdbremote
 from adapters.wasm.backends import launch_debuggee
@@ -73,7 +73,9 @@ class SourceDebugger:
         on_output: OutputCallback | None = None,
         on_module: ModuleCallback | None = None,
         artifact: Artifact | None = None,
+        code: CodeMap | None = None,
     ) -> None:
+        """``code`` is the code map stepping plans use; by default the modules' DWARF and bytecode."""
         self.debuggee = debuggee
         self._artifact = artifact  # the launched files, to tell stale debug info
         self._stale: dict[int, str] = {}  # module id -> why its debug info may be wrong
@@ -86,7 +88,7 @@ class SourceDebugger:
         self.code = SymbolCodeMap(self.symbols)
         self.run_control = RunControl(debuggee, on_work_done=self._forget_stop)
         self.running = self.run_control.running  # set while the engine runs a user's resume or step
-        self._planner = StepPlanner(self.run_control, self.code, self._temporary)
+        self._planner = StepPlanner(self.run_control, code or self.code, self._temporary)
         self._exception_filters: set[str] = set()
         self._frames: list[SourceFrame] | None = None
         self._frame_depths: list[int] = []  # the Wasm frame each source frame lives in

@@ -214,7 +214,7 @@ class StepPlanner:
         depth, call = len(frames), frames[0]
         after, _ = self._code.next_instruction(call.module_id, call.pc)
         stop = self._single_step(decide)
-        if stop is not STEPPED:
+        if stop != STEPPED:
             return stop
         now = self._engine.frames()
         if len(now) != depth + 1:
