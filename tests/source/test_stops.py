@@ -1,0 +1,143 @@
+"""Stops as gdb makes them, and stepping plans whose size does not grow with the function,
+on real compiled programs under real Wasmtime (gdb on a native build as the reference)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from build import build_all
+
+from adapters.source.debugger import SourceDebugger
+from adapters.source.model import BreakpointSpec, StopKind
+from adapters.wasm.process import LaunchOptions
+from tests.conftest import FIXTURES, marker_lines
+
+STOPS = FIXTURES / "stops.c"
+NATIVE_COMPILER = shutil.which("clang-22") or shutil.which("gcc")
+needs_gdb = pytest.mark.skipif(
+    shutil.which("gdb") is None or NATIVE_COMPILER is None, reason="needs gdb and a native C compiler"
+)
+
+
+@pytest.fixture
+def launch(fixtures) -> Iterator:
+    debuggers: list[SourceDebugger] = []
+
+    def _launch(module: Path, source: Path, *lines: int) -> SourceDebugger:
+        debugger = SourceDebugger.launch(LaunchOptions(module))
+        debuggers.append(debugger)
+        results = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line) for line in lines])
+        assert all(result.verified for result in results)
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        return debugger
+
+    yield _launch
+    for debugger in debuggers:
+        debugger.close()
+
+
+def top(debugger: SourceDebugger) -> tuple[str, int | None]:
+    frame = debugger.stack()[0]
+    return frame.name, frame.location.line if frame.location else None
+
+
+def gdb_lines(source: Path, tmp_path: Path, line: int, commands: list[str]) -> list[int]:
+    """The line gdb shows after each of ``commands``, stopped first at ``source:line`` of a native -O0 build."""
+    native = tmp_path / "native"
+    subprocess.run([NATIVE_COMPILER, "-g", "-O0", str(source), "-o", str(native)], check=True)
+    arguments = ["gdb", "-batch", "-nx", "-ex", f"break {source.name}:{line}", "-ex", "run"]
+    for command in commands:
+        arguments += ["-ex", command]
+    output = subprocess.run([*arguments, str(native)], capture_output=True, text=True, check=True).stdout
+    return [int(number) for number in re.findall(r"^(\d+)\t", output, re.MULTILINE)][1:]
+
+
+@needs_gdb
+def test_next_through_a_while_loop_visits_its_condition_once_per_iteration(launch, fixtures, tmp_path):
+    lines = marker_lines(STOPS)
+    debugger = launch(fixtures["stops"], STOPS, lines["count_first"])
+    expected = gdb_lines(STOPS, tmp_path, lines["count_first"], ["next"] * 11)
+    seen = []
+    for _ in expected:
+        assert debugger.step("over").kind is StopKind.STEP
+        seen.append(top(debugger)[1])
+    assert seen == expected
+    assert seen.count(lines["while_cond"]) == 4  # three iterations and the test that ends the loop
+
+
+@needs_gdb
+def test_finish_from_a_function_called_through_a_pointer_stops_at_the_callers_line(launch, fixtures, tmp_path):
+    lines = marker_lines(STOPS)
+    debugger = launch(fixtures["stops"], STOPS, lines["twice_body"])
+    assert debugger.step("out").kind is StopKind.STEP
+    assert [top(debugger)[1]] == gdb_lines(STOPS, tmp_path, lines["twice_body"], ["finish"])
+    assert top(debugger) == ("apply", lines["apply_call"])
+
+
+# -- a function of thousands of lines: a step's plan is the size of one line -----------------------
+HUGE_LINES = 5000
+
+
+@pytest.fixture(scope="module")
+def huge(tmp_path_factory) -> tuple[Path, Path, int, int]:
+    """(module, source, the line of a statement in the middle, the line of an indirect call)."""
+    directory = tmp_path_factory.mktemp("huge")
+    source = directory / "huge.c"
+    body = [f"  if (acc > {n}) acc -= {n};" if n % 50 == 0 else f"  acc += {n};" for n in range(HUGE_LINES)]
+    middle = HUGE_LINES // 2
+    body.insert(middle + 1, "  acc += pick(acc)(acc);")
+    text = "\n".join(
+        [
+            "static int add_one(int x) { return x + 1; }",
+            "static int add_two(int x) { return x + 2; }",
+            "static int (*pick(int n))(int) { return n & 1 ? add_one : add_two; }",
+            "int huge(int acc) {",
+            *body,
+            "  return acc;",
+            "}",
+            "int main(int argc, char **argv) { (void)argv; return huge(argc) & 1; }",
+        ]
+    )
+    source.write_text(text + "\n")
+    first_body_line = 5
+    return build_all([source])["huge"], source, first_body_line + middle, first_body_line + middle + 1
+
+
+def record_plans(debugger: SourceDebugger) -> list[int]:
+    """The size of every batch of breakpoints set from now on (a plan sets its breakpoints in one batch)."""
+    sizes: list[int] = []
+    set_breakpoints = debugger.debuggee.set_breakpoints
+
+    def recording(breakpoints):
+        sizes.append(len(breakpoints))
+        return set_breakpoints(breakpoints)
+
+    debugger.debuggee.set_breakpoints = recording  # type: ignore[method-assign]
+    return sizes
+
+
+def test_next_in_a_huge_function_sets_the_breakpoints_of_one_line(launch, huge):
+    module, source, middle, _ = huge
+    debugger = launch(module, source, middle)
+    plans = record_plans(debugger)
+    assert debugger.step("over").kind is StopKind.STEP
+    assert top(debugger) == ("huge", middle + 1)
+    assert plans and max(plans) <= 4  # before: one breakpoint per statement of the function (5,000)
+
+
+def test_step_in_at_an_indirect_call_in_a_huge_function_breaks_at_the_one_callee(launch, huge):
+    module, source, _, call = huge
+    debugger = launch(module, source, call)
+    plans = record_plans(debugger)
+    debugger.step("in")
+    assert top(debugger)[0] == "pick"  # the direct call on the line comes first
+    debugger.step("out")
+    debugger.step("in")
+    assert top(debugger)[0] in ("add_one", "add_two")
+    assert plans and max(plans) <= 6
