@@ -327,13 +327,19 @@ class ModuleSymbols:
                             die, cu, record.qualified_name, body.index if body else None)
 
     def _entry_pc(self, entry_range: tuple[int, int], first_instruction: int | None) -> int:
-        """After the prologue: the row flagged prologue_end, else the second row, else the
-        first instruction (DWARF's low_pc points at the locals declarations)."""
+        """After the prologue: the row flagged prologue_end (or, on the function's own line, the
+        next line's statement), else the second row, else the first instruction (DWARF's
+        low_pc points at the locals declarations)."""
         offset = self._code_offset
         rows = [row for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
                 if row.line > 0]
-        for row in rows:
+        for index, row in enumerate(rows):
             if row.flags & PROLOGUE_END:
+                if row.line == rows[0].line:
+                    # Zig flags the end of the prologue before the arguments are stored, still on
+                    # the function's own line: they are readable from the next line's statement.
+                    body = next((r for r in rows[index + 1:] if r.is_stmt and r.line != row.line), row)
+                    return body.address + offset
                 return row.address + offset
         later = [row for row in rows[1:] if row.address > rows[0].address]
         if later:
@@ -360,9 +366,11 @@ class ModuleSymbols:
         if found or self.module is None:
             return found
         wanted = name.strip()
+        # A name-section name (Zig's "file.function") of a function DWARF describes: its DWARF
+        # view, whose entry is after the prologue (the body's first instruction is before it).
         return [info for body in self.module.functions
                 if self.module.function_names.get(body.index) == wanted
-                and (info := self._wasm_function(body.locals_end)) is not None]
+                and (info := self.function_at(body.locals_end)) is not None]
 
     def inline_chain(self, pc: int) -> list[InlineFrame]:
         """Source frames at ``pc``, innermost first: each inlined call, then the function.

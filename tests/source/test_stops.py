@@ -15,7 +15,7 @@ from build import build_all
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.wasm.process import LaunchOptions
-from tests.conftest import FIXTURES, marker_lines
+from tests.conftest import FIXTURES, line_of, marker_lines
 
 STOPS = FIXTURES / "stops.c"
 NATIVE_COMPILER = shutil.which("clang-22") or shutil.which("gcc")
@@ -141,3 +141,18 @@ def test_step_in_at_an_indirect_call_in_a_huge_function_breaks_at_the_one_callee
     debugger.step("in")
     assert top(debugger)[0] in ("add_one", "add_two")
     assert plans and max(plans) <= 6
+
+
+@pytest.mark.parametrize("name", ["average", "grades.average"])
+def test_a_zig_function_breakpoint_stops_after_the_prologue_with_its_arguments(examples, name):
+    debugger = SourceDebugger.launch(LaunchOptions(examples["grades"]))
+    try:
+        (result,) = debugger.set_function_breakpoints([BreakpointSpec(function=name)])
+        assert result.verified
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.FUNCTION_BREAKPOINT
+        assert top(debugger) == ("average", line_of("grades", "var sum: u32 = 0;"))
+        shown = {v.name: v.value for scope in debugger.scopes(1) for v in debugger.variables(scope.reference)}
+        assert shown["students"].startswith('(3) {{name="ada"')  # before the prologue: "(0) {}"
+    finally:
+        debugger.close()
