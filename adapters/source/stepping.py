@@ -79,11 +79,23 @@ class StepPlanner:
         try:
             while True:
                 self._engine.resume()
-                stop = decide(self._engine.wait())
+                event = self._engine.wait()
+                stop = decide(event)
                 if stop is not None:
-                    return stop
+                    return self._settled(event, stop, decide)
         finally:
             self._temporary.clear()
+
+    def _settled(self, event: StopEvent, stop: Stop, decide: Decide) -> Stop:
+        """An interruption is reported one instruction on: where Wasmtime interrupts a loop it
+        reports another PC of the function (its ``return``, say), not the statement running."""
+        if event.reason is not StopReason.INTERRUPTED or not self._engine.frames():
+            return stop
+        self._engine.resume(step=True)
+        event = self._engine.wait()
+        if event.reason is StopReason.STEP:
+            return stop
+        return decide(event) or stop
 
     def step(self, kind: StepKind, granularity: Granularity, decide: Decide) -> Stop:
         frames = self._engine.frames()
@@ -119,7 +131,7 @@ class StepPlanner:
             event = self._engine.wait()
             stop = decide(event)
             if stop is not None:
-                return stop
+                return self._settled(event, stop, decide)
             if event.reason is StopReason.BREAKPOINT and arrived(now := self._engine.frames()):
                 return now
 

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -154,5 +155,26 @@ def test_a_zig_function_breakpoint_stops_after_the_prologue_with_its_arguments(e
         assert top(debugger) == ("average", line_of("grades", "var sum: u32 = 0;"))
         shown = {v.name: v.value for scope in debugger.scopes(1) for v in debugger.variables(scope.reference)}
         assert shown["students"].startswith('(3) {{name="ada"')  # before the prologue: "(0) {}"
+    finally:
+        debugger.close()
+
+
+def test_pause_reports_the_statement_running_and_its_block_locals(fixtures):
+    lines = marker_lines(STOPS)
+    debugger = SourceDebugger.launch(LaunchOptions(fixtures["stops"], args=("spin",)))
+    try:
+        debugger.set_source_breakpoints(str(STOPS), [BreakpointSpec(line=lines["spin_body"])])
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        debugger.set_source_breakpoints(str(STOPS), [])
+        with ThreadPoolExecutor(1) as pool:
+            run = pool.submit(debugger.resume)
+            assert debugger.running.wait(30)
+            debugger.pause()
+            assert run.result(60).kind is StopKind.PAUSE
+        name, line = top(debugger)
+        assert name == "spin" and line in (lines["spin_for"], lines["spin_body"])  # before: the return line
+        shown = {v.name for scope in debugger.scopes(1) for v in debugger.variables(scope.reference)}
+        assert {"i", "total", "n"} <= shown  # the loop counter lives in the for's block
     finally:
         debugger.close()
