@@ -82,6 +82,8 @@ class RunControl:
             with self._lock:
                 work, self._paused_work = self._paused_work, []
                 paused_by_user = self._pause_requested
+                if event.reason is StopReason.INTERRUPTED:
+                    self._pause_requested = False  # delivered: later resumes of the run must not pause again
             for job in work:
                 job.run()
             if work:

@@ -353,6 +353,10 @@ class ControlledDebuggee(TraceDebuggee):
         self.events: queue.Queue[StopEvent] = queue.Queue()
         self.interrupts = 0
 
+    def resume(self, *, step: bool = False) -> None:
+        if step:
+            self.events.put(StopEvent(StopReason.STEP))
+
     def wait(self, timeout: float | None = None) -> StopEvent:
         return self.events.get(timeout=60)
 
@@ -415,4 +419,4 @@ def test_pause_during_a_run_reports_a_pause(controlled):
     debugger.pause()
     run.join(30)
     assert [stop.kind for stop in stops] == [StopKind.PAUSE]
-    assert debuggee.interrupts == 1
+    assert debuggee.interrupts == 1  # the instruction stepped to report the true PC sends no second pause
