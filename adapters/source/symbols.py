@@ -32,6 +32,7 @@ from adapters.source.model import SourceLocation
 from adapters.source.paths import PathMapper, match_path
 from adapters.source.symbol_cache import StatementsEntry, SymbolCache, module_key
 from adapters.wasm.binary import SECTION_CODE, WasmFormatError, WasmModule, parse_module
+from adapters.wasm.instructions import decode
 
 STATUS_DWARF = "DWARF"
 STATUS_NAMES_ONLY = "names only"
@@ -335,16 +336,27 @@ class ModuleSymbols:
                 if row.line > 0]
         for index, row in enumerate(rows):
             if row.flags & PROLOGUE_END:
-                if row.line == rows[0].line:
+                body = next((r for r in rows[index + 1:] if r.is_stmt and r.line != row.line), row)
+                if row.line == rows[0].line and self._straight(row.address + offset, body.address + offset):
                     # Zig flags the end of the prologue before the arguments are stored, still on
                     # the function's own line: they are readable from the next line's statement.
-                    body = next((r for r in rows[index + 1:] if r.is_stmt and r.line != row.line), row)
                     return body.address + offset
                 return row.address + offset
         later = [row for row in rows[1:] if row.address > rows[0].address]
         if later:
             return later[0].address + offset
         return first_instruction if first_instruction is not None else entry_range[0]
+
+    def _straight(self, low: int, high: int) -> bool:
+        """Whether the code in ``[low, high)`` runs straight through, once per call (no loop
+        header, branch or call in it)."""
+        if self.module is None or high <= low:
+            return False
+        try:
+            return all(not (i.is_branch or i.is_call or i.is_return or i.mnemonic in ("block", "loop", "if"))
+                       for i in decode(self.module.data, low, high))
+        except WasmFormatError:
+            return False
 
     def _wasm_function(self, pc: int) -> FunctionInfo | None:
         body = self.module.function_at(pc) if self.module else None
