@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from adapters.source.functions import die_ranges
 from adapters.source.symbols import FunctionInfo, ModuleSymbols
 from adapters.wasm import control_flow
 from adapters.wasm.binary import WasmFormatError
@@ -14,6 +15,7 @@ from adapters.wasm.instructions import decode, instruction_at
 from adapters.wasm.reachability import is_unreachable
 
 STRUCTURAL_MARKERS = ("block", "loop")
+BLOCK_TAGS = ("DW_TAG_lexical_block", "DW_TAG_inlined_subroutine")
 LineKey = tuple[str, int]  # (path, line)
 
 
@@ -106,6 +108,41 @@ class SymbolCodeMap:
         if module is None or body is None:
             return []
         return [pc for pc in control_flow.exits(module.data, body, low, high) if self.runs(module_id, pc)]
+
+    def line_breakpoint_pcs(self, module_id: int, line_pcs: list[int]) -> list[int]:
+        """gdb's locations for a line's statements: one per lexical block (a loop body whose
+        line has two statements stops once per iteration), in a function's prologue moved past
+        it (a closure on the line stops where its arguments are readable)."""
+        symbols = self._symbols(module_id)
+        chosen: dict[tuple[int, int], int] = {}
+        for pc in sorted(line_pcs):
+            function = symbols.function_at(pc)
+            if function is None or function.die is None:
+                chosen.setdefault((pc, 0), pc)
+                continue
+            if function.contains(function.entry_pc) and pc < function.entry_pc:
+                pc = function.entry_pc
+            chosen.setdefault((function.low_pc, self._block(symbols, function, pc)), pc)
+        return self.breakpoint_pcs(module_id, sorted(set(chosen.values())))
+
+    @staticmethod
+    def _block(symbols: ModuleSymbols, function: FunctionInfo, pc: int) -> int:
+        """The DIE offset of the innermost lexical block or inlined call holding ``pc``."""
+        assert function.die is not None
+        if symbols.dwarf is None or symbols.module is None:
+            return function.die.offset
+        address = pc - (symbols.module.code_offset or 0)
+        block = function.die
+        inner = True
+        while inner:
+            inner = False
+            for child in block.iter_children():
+                if child.tag in BLOCK_TAGS and any(
+                    low <= address < high for low, high in die_ranges(child, symbols.dwarf)
+                ):
+                    block, inner = child, True
+                    break
+        return block.offset
 
     def breakpoint_pcs(self, module_id: int, line_pcs: list[int]) -> list[int]:
         """Where breakpoints for lines starting at ``line_pcs`` go: code that never runs left out

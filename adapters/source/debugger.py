@@ -174,7 +174,7 @@ class SourceDebugger:
                 if found:
                     line, pcs = found
                     location = SourceLocation(path, line)
-                    targets = self.code.breakpoint_pcs(module_id, pcs)
+                    targets = self.code.line_breakpoint_pcs(module_id, pcs)
                     if not targets:
                         return location, [], f"the code of {Path(path).name}:{line} can never run"
                     return location, [(module_id, pc) for pc in targets], None

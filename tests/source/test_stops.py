@@ -16,7 +16,7 @@ from build import build_all
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind
 from adapters.wasm.process import LaunchOptions
-from tests.conftest import FIXTURES, line_of, marker_lines
+from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines
 
 STOPS = FIXTURES / "stops.c"
 NATIVE_COMPILER = shutil.which("clang-22") or shutil.which("gcc")
@@ -176,5 +176,68 @@ def test_pause_reports_the_statement_running_and_its_block_locals(fixtures):
         assert name == "spin" and line in (lines["spin_for"], lines["spin_body"])  # before: the return line
         shown = {v.name for scope in debugger.scopes(1) for v in debugger.variables(scope.reference)}
         assert {"i", "total", "n"} <= shown  # the loop counter lives in the for's block
+    finally:
+        debugger.close()
+
+
+RUST_VALUES = FIXTURES / "lang" / "rust_values.rs"
+needs_native_rust = pytest.mark.skipif(
+    shutil.which("gdb") is None or shutil.which("rustc") is None, reason="needs gdb and a native rustc"
+)
+
+
+def gdb_hits(source: Path, tmp_path: Path, line: int, compiler: list[str]) -> list[str]:
+    """The frames gdb's breakpoint at ``source:line`` stops in, run to the end, on a native -O0 build."""
+    native = tmp_path / "native"
+    subprocess.run([*compiler, str(source), "-o", str(native)], check=True, capture_output=True)
+    arguments = ["gdb", "-batch", "-nx", "-ex", f"break {source.name}:{line}", "-ex", "run"]
+    arguments += ["-ex", "continue"] * 10  # gdb fails the ones after the exit: its status says nothing
+    output = subprocess.run([*arguments, str(native)], capture_output=True, text=True, check=False).stdout
+    return re.findall(r"^Breakpoint 1(?:\.\d+)?, (\S+) \(", output, re.MULTILINE)
+
+
+def run_to_the_end(debugger: SourceDebugger) -> list[tuple[str, tuple[int, ...]]]:
+    """(function, hit breakpoint ids) of every stop until the program ends."""
+    debugger.start(stop_on_entry=False)
+    hits = []
+    while (stop := debugger.resume()).kind is not StopKind.EXITED:
+        hits.append((debugger.stack()[0].name, stop.breakpoint_ids))
+    return hits
+
+
+@needs_native_rust
+def test_a_breakpoint_on_a_rust_loop_body_stops_once_per_iteration(examples, tmp_path):
+    source = EXAMPLE_SOURCES["library"]
+    line = line_of("library", "if book.genre == genre {")
+    expected = gdb_hits(source, tmp_path, line, ["rustc", "-g", "-C", "opt-level=0"])
+    debugger = SourceDebugger.launch(LaunchOptions(examples["library"]))
+    try:
+        (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
+        hits = run_to_the_end(debugger)
+        assert [name.split("::")[-1] for name, _ in hits] == [name.split("::")[-1] for name in expected]
+        assert len(hits) == 3  # one per book; before, 4 (the line's second statement, after the if)
+        assert all(ids == (result.id,) for _, ids in hits)
+    finally:
+        debugger.close()
+
+
+@needs_native_rust
+def test_a_rust_line_with_a_closure_stops_in_both_after_the_closures_prologue(fixtures, tmp_path):
+    line = marker_lines(RUST_VALUES).get("closure") or next(
+        number for number, text in enumerate(RUST_VALUES.read_text().splitlines(), 1) if "|b| b.year" in text
+    )
+    expected = gdb_hits(RUST_VALUES, tmp_path, line, ["rustc", "-g", "-C", "opt-level=0"])
+    assert len(expected) == 2  # gdb: "2 locations", main and its closure
+    debugger = SourceDebugger.launch(LaunchOptions(fixtures["rust_values"]))
+    try:
+        (result,) = debugger.set_source_breakpoints(str(RUST_VALUES), [BreakpointSpec(line=line)])
+        debugger.start(stop_on_entry=False)
+        first = debugger.resume()
+        assert (debugger.stack()[0].name, first.breakpoint_ids) == ("rust_values::main", (result.id,))
+        second = debugger.resume()
+        assert second.breakpoint_ids == (result.id,)  # before: a stop with no breakpoint id
+        assert debugger.stack()[0].name == "rust_values::main::{{closure}}"
+        assert debugger.evaluate("(*b).year").value == "1965"  # its argument, readable after the prologue
+        assert debugger.resume().kind is StopKind.EXITED
     finally:
         debugger.close()
