@@ -102,6 +102,15 @@ class SymbolCodeMap:
         table = self._function_lines(module_id, pc)
         return table is not None and pc in table.statements
 
+    def inlined_ranges(self, module_id: int, pc: int) -> list[tuple[int, int]]:
+        """The code of the inlined call ``pc`` is innermost in (module PCs); empty if none."""
+        symbols = self._symbols(module_id)
+        chain = symbols.inline_chain(pc)
+        if not chain or not chain[0].inlined or chain[0].die is None or symbols.dwarf is None:
+            return []
+        offset = (symbols.module.code_offset or 0) if symbols.module is not None else 0
+        return [(low + offset, high + offset) for low, high in die_ranges(chain[0].die, symbols.dwarf)]
+
     def exits(self, module_id: int, low: int, high: int) -> list[int]:
         module = self._symbols(module_id).module
         body = module.function_at(low) if module is not None else None

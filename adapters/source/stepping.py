@@ -54,6 +54,9 @@ class CodeMap(Protocol):
     def exits(self, module_id: int, low: int, high: int) -> list[int]:
         """PCs in the same function, outside ``[low, high)``, that code in it may go to next."""
 
+    def inlined_ranges(self, module_id: int, pc: int) -> list[tuple[int, int]]:
+        """The code of the inlined call ``pc`` is innermost in; empty if none."""
+
     def calls_in(self, module_id: int, low: int, high: int) -> tuple[list[int], list[int]]:
         """(stop PCs of directly called functions with debug info, PCs of indirect calls) in a range."""
 
@@ -151,12 +154,30 @@ class StepPlanner:
         return result if isinstance(result, Stop) else STEPPED
 
     def _out(self, frames: list[Frame], decide: Decide) -> Stop:
+        top = frames[0]
+        inlined = self._code.inlined_ranges(top.module_id, top.pc)
+        if inlined:
+            return self._out_of_inlined(frames, inlined, decide)
         if len(frames) < 2:
             return self.run(decide)
         caller = frames[1]
         self._break_at([(caller.module_id, caller.pc)])
         result = self._until(decide, lambda now: len(now) < len(frames))
         return result if isinstance(result, Stop) else self._off_line_zero(result, decide)
+
+    def _out_of_inlined(self, frames: list[Frame], ranges: list[tuple[int, int]], decide: Decide) -> Stop:
+        """Out of an inlined call: to where control leaves its code, in the frame it was inlined
+        into (gdb's ``finish``: the caller's line), not out of that frame too."""
+        module, depth = frames[0].module_id, len(frames)
+        inside = [pc for low, high in ranges for pc in self._code.exits(module, low, high)]
+        targets = [(module, pc) for pc in inside if not any(low <= pc < high for low, high in ranges)]
+        if depth > 1:
+            targets.append((frames[1].module_id, frames[1].pc))
+        self._break_at(targets)
+        result = self._until(decide, _back_in(depth, module))
+        if isinstance(result, Stop):
+            return result
+        return self._off_line_zero(result, decide) if len(result) < depth else STEPPED
 
     def _off_line_zero(self, frames: list[Frame], decide: Decide) -> Stop:
         """Run through code of no line (a return address often is) to code of a source line."""

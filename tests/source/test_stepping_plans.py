@@ -47,6 +47,7 @@ class FakeCode:
     functions: list[tuple[int, int, int | None]] = field(default_factory=list)  # (low, high, entry stop or None)
     direct_calls: dict[int, int] = field(default_factory=dict)  # call pc -> callee's low pc
     indirect_calls: set[int] = field(default_factory=set)
+    inlined: list[tuple[int, int]] = field(default_factory=list)  # code of inlined calls
 
     def __post_init__(self) -> None:
         self._pcs = sorted(self.rows)
@@ -88,6 +89,9 @@ class FakeCode:
 
     def entry_stop(self, module_id: int, pc: int) -> int | None:
         return self._function(pc)[2]
+
+    def inlined_ranges(self, module_id: int, pc: int) -> list[tuple[int, int]]:
+        return [(low, high) for low, high in self.inlined if low <= pc < high][:1]
 
     def next_instruction(self, module_id: int, pc: int) -> tuple[int, bool]:
         return pc + 1, pc in self.direct_calls or pc in self.indirect_calls
@@ -295,6 +299,21 @@ def test_instruction_step_over_a_call_runs_it_at_full_speed():
     StepPlanner(engine, code, temporary).step("over", "instruction", decide)
     assert debuggee.top() == 62
     assert len(decide.events) == 1
+
+
+def test_step_out_of_an_inlined_call_stops_in_the_function_it_was_inlined_into():
+    # compute's line 19 (60-61) holds outer's code (62-67), which holds inner's (63-65).
+    code = FakeCode(
+        rows={60: 19, 62: 12, 63: 8, 66: 12, 67: 13, 68: 19},
+        stops={69},
+        functions=[(60, 70, 60)],
+        inlined=[(63, 66), (62, 68)],
+    )
+    trace = [(pc, 90) for pc in (60, 61, 62, 63, 64, 65, 66, 67, 68, 69)] + [(90,)]
+    debuggee, engine, temporary = planner_for(trace)
+    debuggee.position = 4  # in inner
+    StepPlanner(engine, code, temporary).step("out", "statement", Counted())
+    assert debuggee.frames()[0].pc == 66  # outer's line 12 (gdb's finish), not compute's caller
 
 
 # -- one decision per stop, through the session ------------------------------------------------

@@ -241,3 +241,17 @@ def test_a_rust_line_with_a_closure_stops_in_both_after_the_closures_prologue(fi
         assert debugger.resume().kind is StopKind.EXITED
     finally:
         debugger.close()
+
+
+@needs_gdb
+def test_finish_from_an_inlined_call_stops_in_the_function_it_was_inlined_into(launch, fixtures, tmp_path):
+    source = FIXTURES / "inline.c"
+    lines = marker_lines(source)
+    debugger = launch(fixtures["inline"], source, lines["inner_body"])
+    assert [frame.name for frame in debugger.stack()[:3]] == ["inner", "outer", "compute"]
+    expected = gdb_lines(source, tmp_path, lines["inner_body"], ["finish", "next"])
+    assert debugger.step("out").kind is StopKind.STEP
+    seen = [top(debugger)]
+    assert debugger.step("over").kind is StopKind.STEP
+    seen.append(top(debugger))
+    assert seen == [("outer", line) for line in expected]  # before: main, two frames up
