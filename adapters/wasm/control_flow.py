@@ -54,7 +54,8 @@ def exits(data: bytes, body: FunctionBody, low: int, high: int) -> list[int]:
         final = flow.starts[last]
         if final not in flow.successors or final in flow.falls_through:
             found.update(flow.starts[last + 1 : last + 2])  # falling off the end of the range
-    return sorted({pc for target in found for pc in (target, _past_markers(flow, target))})
+    followed = {pc for target in found for pc in (target, _past_markers(flow, target))}
+    return sorted(pc for pc in followed if not low <= pc < high)
 
 
 def _past_markers(flow: _Flow, pc: int) -> int:
