@@ -80,12 +80,9 @@ class StepPlanner:
     def run(self, decide: Decide) -> Stop:
         """Continue until a stop the user must see."""
         try:
-            while True:
-                self._engine.resume()
-                event = self._engine.wait()
-                stop = decide(event)
-                if stop is not None:
-                    return self._settled(event, stop, decide)
+            stop = self._until(decide, None)
+            assert isinstance(stop, Stop)
+            return stop
         finally:
             self._temporary.clear()
 
@@ -126,16 +123,16 @@ class StepPlanner:
         # instruction all the same; anything else (a trap nobody watches) runs on to the end.
         return STEPPED if event.reason is StopReason.BREAKPOINT else self.run(decide)
 
-    def _until(self, decide: Decide, arrived: Arrived) -> Stop | list[Frame]:
+    def _until(self, decide: Decide, arrived: Arrived | None) -> Stop | list[Frame]:
         """Run until a stop the user must see (returned), or a breakpoint where ``arrived``
-        says the plan has got somewhere (its frames are returned)."""
+        says the plan has got somewhere (its frames are returned; None: nowhere to get)."""
         while True:
             self._engine.resume()
             event = self._engine.wait()
             stop = decide(event)
             if stop is not None:
                 return self._settled(event, stop, decide)
-            if event.reason is StopReason.BREAKPOINT and arrived(now := self._engine.frames()):
+            if arrived is not None and event.reason is StopReason.BREAKPOINT and arrived(now := self._engine.frames()):
                 return now
 
     def _break_at(self, targets: list[tuple[int, int]]) -> None:
