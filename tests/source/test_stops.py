@@ -255,3 +255,36 @@ def test_finish_from_an_inlined_call_stops_in_the_function_it_was_inlined_into(l
     assert debugger.step("over").kind is StopKind.STEP
     seen.append(top(debugger))
     assert seen == [("outer", line) for line in expected]  # before: main, two frames up
+
+
+BASICS = FIXTURES / "basics.c"
+
+
+def test_a_host_hit_count_met_during_a_step_stops_there(fixtures):
+    lines = marker_lines(BASICS)
+    output: list[str] = []
+    debugger = SourceDebugger.launch(LaunchOptions(fixtures["basics"]), on_output=lambda c, text: output.append(text))
+    try:
+        debugger.set_source_breakpoints(str(BASICS), [BreakpointSpec(line=lines["main_factorial"])])
+        debugger.start(stop_on_entry=False)
+        assert debugger.resume().kind is StopKind.BREAKPOINT
+        host_only = "i > 0 && $local0 == limit"  # a Wasm-level form: evaluated on the host, counted there
+        broken = "$local0 == no_such_name"
+        debugger.set_source_breakpoints(
+            str(BASICS),
+            [BreakpointSpec(line=lines["loop_body"], condition=host_only, hit_condition="==2")],
+        )
+        debugger.set_function_breakpoints([BreakpointSpec(function="square", condition=broken)])
+        assert debugger.step("over").kind is StopKind.STEP  # onto `int s = sum_to(n);`
+        stop = debugger.step("over")
+        assert stop.kind is StopKind.BREAKPOINT  # before: the second hit counted twice, and the step ran past
+        assert debugger.evaluate("i").value == "2"
+        assert debugger.step("over").kind is StopKind.STEP
+        debugger.set_source_breakpoints(str(BASICS), [])
+        assert debugger.step("out").kind is StopKind.STEP
+        assert debugger.step("over").kind is StopKind.STEP  # onto `counter = square(f) + s;`
+        assert debugger.step("over").kind is StopKind.FUNCTION_BREAKPOINT  # a broken condition stops
+        failures = [text for text in output if "no_such_name" in text]
+        assert len(failures) == 1, failures  # before: printed twice for one hit
+    finally:
+        debugger.close()
