@@ -228,6 +228,8 @@ class StepPlanner:
                 result = self._into_indirect(result, decide)
                 if isinstance(result, Stop):
                     return result
+                if len(result) < depth:
+                    return self._off_line_zero(result, decide)
             pc = result[0].pc
             landed = self._code.line_at(module, pc)
             if landed is None:
@@ -255,8 +257,11 @@ class StepPlanner:
             return STEPPED
         if entry is not None:
             self._break_at([(callee.module_id, entry)])
-            arrived: Arrived = lambda now: len(now) <= depth or (len(now) == depth + 1 and now[0].pc == entry)  # noqa: E731
-            result = self._until(decide, arrived)
+
+            def at_entry(now: list[Frame]) -> bool:
+                return len(now) <= depth or (len(now) == depth + 1 and now[0].pc == entry)
+
+            result = self._until(decide, at_entry)
             return result if isinstance(result, Stop) or len(result) <= depth else STEPPED
         self._break_at([(call.module_id, after)])  # no debug info: run the callee at full speed
         return self._until(decide, lambda now: len(now) <= depth)

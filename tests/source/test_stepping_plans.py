@@ -316,6 +316,19 @@ def test_step_out_of_an_inlined_call_stops_in_the_function_it_was_inlined_into()
     assert debuggee.frames()[0].pc == 66  # outer's line 12 (gdb's finish), not compute's caller
 
 
+def test_instruction_step_in_executes_one_instruction_even_a_call():
+    code = FakeCode(rows={0: 5, 60: 20}, stops={3, 64}, functions=[(0, 4, 0), (60, 65, 60)], direct_calls={61: 0})
+    debuggee, engine, temporary = planner_for([(61,), (0, 62), (1, 62)])
+    assert StepPlanner(engine, code, temporary).step("in", "instruction", Counted()) == Stop(StopKind.STEP)
+    assert (debuggee.top(), len(debuggee.frames())) == (0, 2)
+
+
+def test_step_out_of_the_outermost_frame_runs_to_the_end():
+    debuggee, engine, temporary = planner_for([(60,), (61,), (62,)])
+    stop = StepPlanner(engine, WHILE, temporary).step("out", "statement", Counted())
+    assert stop.kind is StopKind.EXITED
+
+
 # -- one decision per stop, through the session ------------------------------------------------
 # main's line 20 (60-61) calls f (0-3) twice; a breakpoint in f at 1.
 TWICE = FakeCode(
