@@ -35,7 +35,11 @@ class _FunctionLines:
     pcs: tuple[int, ...]
     lines: tuple[LineKey | None, ...]
     statements: frozenset[int]  # PCs where an is_stmt row of a line begins
-    end: int
+    ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def end(self) -> int:
+        return max(high for _, high in self.ranges)
 
 
 class SymbolCodeMap:
@@ -55,13 +59,14 @@ class SymbolCodeMap:
         return self._symbols(module_id).function_at(pc)
 
     def _function_lines(self, module_id: int, pc: int) -> _FunctionLines | None:
+        for key, known in self._lines.items():  # a step asks many times about one function
+            if key[0] == module_id and known is not None and any(low <= pc < high for low, high in known.ranges):
+                self._lines.move_to_end(key)
+                return known
         function = self._function(module_id, pc)
         if function is None or function.die is None:
             return None
         key = (module_id, function.low_pc)
-        if key in self._lines:
-            self._lines.move_to_end(key)
-            return self._lines[key]
         rows = self._symbols(module_id).line_rows(function)
         indexed = None
         if rows:
@@ -74,7 +79,7 @@ class SymbolCodeMap:
                     pcs.append(row.pc)
                     lines.append(line)
             statements = frozenset(row.pc for row in rows if row.is_stmt and row.location is not None)
-            indexed = _FunctionLines(tuple(pcs), tuple(lines), statements, max(high for _, high in function.ranges))
+            indexed = _FunctionLines(tuple(pcs), tuple(lines), statements, function.ranges)
         self._lines[key] = indexed
         if len(self._lines) > self.CACHED_FUNCTIONS:
             self._lines.popitem(last=False)
