@@ -137,8 +137,7 @@ class StepPlanner:
 
     def _break_at(self, targets: list[tuple[int, int]]) -> None:
         """The plan's breakpoints from now on: only ``targets``."""
-        self._temporary.clear()
-        self._temporary.add_all(targets)
+        self._temporary.replace(targets)
 
     # -- plans ------------------------------------------------------------------------------
     def _instruction(self, kind: StepKind, frames: list[Frame], decide: Decide) -> Stop:
