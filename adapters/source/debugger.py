@@ -250,9 +250,10 @@ class SourceDebugger:
 
     def step(self, kind: StepKind, granularity: Granularity = "statement") -> Stop:
         self.run_control.begin()
+        frames = self._wasm_frames or None  # already read at this stop (for the stack view, say)
         self._forget_stop()
         decide = functools.partial(self._interpret, during_step=True)
-        return self._finish(self._unless_gone(lambda: self._planner.step(kind, granularity, decide)))
+        return self._finish(self._unless_gone(lambda: self._planner.step(kind, granularity, decide, frames)))
 
     def _unless_gone(self, run: Callable[[], Stop]) -> Stop:
         """``run``; if the program vanishes meanwhile (Wasmtime killed, say), its exit instead."""

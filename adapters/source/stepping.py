@@ -97,8 +97,9 @@ class StepPlanner:
             return stop
         return decide(event) or stop
 
-    def step(self, kind: StepKind, granularity: Granularity, decide: Decide) -> Stop:
-        frames = self._engine.frames()
+    def step(self, kind: StepKind, granularity: Granularity, decide: Decide, frames: list[Frame] | None = None) -> Stop:
+        """One step from the stop whose ``frames`` are given (read from the engine if not)."""
+        frames = frames if frames is not None else self._engine.frames()
         try:
             if not frames:
                 return self._single_step(decide)
