@@ -104,8 +104,13 @@ class ModuleSymbols:
 
     # loading
     @classmethod
-    def load(cls, bytecode: bytes, path_mappings: tuple[tuple[str, str], ...] | list = (),
-             cache: SymbolCache | None = None, use_cache: bool = True) -> ModuleSymbols:
+    def load(
+        cls,
+        bytecode: bytes,
+        path_mappings: tuple[tuple[str, str], ...] | list = (),
+        cache: SymbolCache | None = None,
+        use_cache: bool = True,
+    ) -> ModuleSymbols:
         """Index a module's symbols. ``cache`` defaults to the per-user disk cache."""
         mapper = PathMapper(path_mappings)
         try:
@@ -166,11 +171,15 @@ class ModuleSymbols:
                 self._damaged(warning)
         elif self.dwarf is not None:
             module = self.module
-            strings = StringSections(module.custom_section(".debug_str") or b"",
-                                     module.custom_section(".debug_line_str") or b"")
-            table, warnings = decode_line_table(module.custom_section(".debug_line") or b"",
-                                                {offset: d for offset, (d, _) in self._units.items()},
-                                                strings, self._code_size())
+            strings = StringSections(
+                module.custom_section(".debug_str") or b"", module.custom_section(".debug_line_str") or b""
+            )
+            table, warnings = decode_line_table(
+                module.custom_section(".debug_line") or b"",
+                {offset: d for offset, (d, _) in self._units.items()},
+                strings,
+                self._code_size(),
+            )
             programs = table.programs
             for warning in warnings:
                 self._damaged(warning)
@@ -303,8 +312,11 @@ class ModuleSymbols:
         """All the function's rows, line 0 and non-statement rows included, by PC."""
         offset = self._code_offset
         rows = [
-            LineRow(row.address + offset, self._location(row.file, row.line, row.column) if row.line and row.file
-                    else None, row.is_stmt)
+            LineRow(
+                row.address + offset,
+                self._location(row.file, row.line, row.column) if row.line and row.file else None,
+                row.is_stmt,
+            )
             for low, high in function.ranges
             for row in self._line_table().rows_between(low - offset, high - offset)
         ]
@@ -324,19 +336,29 @@ class ModuleSymbols:
                 self._damaged(f"function {record.name}: {error}")
                 die = cu = None
         body = self.module.function_at(ranges[0][0]) if self.module else None
-        return FunctionInfo(record.name, self._entry_pc(ranges[0], body.locals_end if body else None), ranges,
-                            die, cu, record.qualified_name, body.index if body else None)
+        return FunctionInfo(
+            record.name,
+            self._entry_pc(ranges[0], body.locals_end if body else None),
+            ranges,
+            die,
+            cu,
+            record.qualified_name,
+            body.index if body else None,
+        )
 
     def _entry_pc(self, entry_range: tuple[int, int], first_instruction: int | None) -> int:
         """After the prologue: the row flagged prologue_end (or, on the function's own line, the
         next line's statement), else the second row, else the first instruction (DWARF's
         low_pc points at the locals declarations)."""
         offset = self._code_offset
-        rows = [row for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
-                if row.line > 0]
+        rows = [
+            row
+            for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
+            if row.line > 0
+        ]
         for index, row in enumerate(rows):
             if row.flags & PROLOGUE_END:
-                body = next((r for r in rows[index + 1:] if r.is_stmt and r.line != row.line), row)
+                body = next((r for r in rows[index + 1 :] if r.is_stmt and r.line != row.line), row)
                 if row.line == rows[0].line and self._straight(row.address + offset, body.address + offset):
                     # Zig flags the end of the prologue before the arguments are stored, still on
                     # the function's own line: they are readable from the next line's statement.
@@ -353,8 +375,10 @@ class ModuleSymbols:
         if self.module is None or high <= low:
             return False
         try:
-            return all(not (i.is_branch or i.is_call or i.is_return or i.mnemonic in ("block", "loop", "if"))
-                       for i in decode(self.module.data, low, high))
+            return all(
+                not (i.is_branch or i.is_call or i.is_return or i.mnemonic in ("block", "loop", "if"))
+                for i in decode(self.module.data, low, high)
+            )
         except WasmFormatError:
             return False
 
@@ -363,8 +387,9 @@ class ModuleSymbols:
         if body is None or self.module is None:
             return None
         name = self.module.function_name(body.index)
-        return FunctionInfo(name, body.locals_end, ((body.offset, body.end),), qualified_name=name,
-                            function_index=body.index)
+        return FunctionInfo(
+            name, body.locals_end, ((body.offset, body.end),), qualified_name=name, function_index=body.index
+        )
 
     def function_at(self, pc: int) -> FunctionInfo | None:
         """The function containing module PC ``pc``: from DWARF, else the name section."""
@@ -380,9 +405,12 @@ class ModuleSymbols:
         wanted = name.strip()
         # A name-section name (Zig's "file.function") of a function DWARF describes: its DWARF
         # view, whose entry is after the prologue (the body's first instruction is before it).
-        return [info for body in self.module.functions
-                if self.module.function_names.get(body.index) == wanted
-                and (info := self.function_at(body.locals_end)) is not None]
+        return [
+            info
+            for body in self.module.functions
+            if self.module.function_names.get(body.index) == wanted
+            and (info := self.function_at(body.locals_end)) is not None
+        ]
 
     def inline_chain(self, pc: int) -> list[InlineFrame]:
         """Source frames at ``pc``, innermost first: each inlined call, then the function.
@@ -404,7 +432,8 @@ class ModuleSymbols:
         for call in reversed(calls):
             frames.append(InlineFrame(call.name, location, call.die, True))
             call_path = program.files.get(call.call_file) if program is not None else None
-            location = (self._location(call_path, call.call_line, call.call_column)
-                        if call_path and call.call_line else None)
+            location = (
+                self._location(call_path, call.call_line, call.call_column) if call_path and call.call_line else None
+            )
         frames.append(InlineFrame(function.name, location, function.die, False))
         return frames

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,12 +25,17 @@ needs_gdb = pytest.mark.skipif(
 )
 
 
+def start(module: Path, *args: str, on_output: Callable[[str, str], None] | None = None) -> SourceDebugger:
+    """The source-level debugger of ``module`` launched under Wasmtime with ``args``."""
+    return SourceDebugger.launch(LaunchOptions(module, args=args), on_output=on_output)
+
+
 @pytest.fixture
 def launch(fixtures) -> Iterator:
     debuggers: list[SourceDebugger] = []
 
     def _launch(module: Path, source: Path, *lines: int) -> SourceDebugger:
-        debugger = SourceDebugger.launch(LaunchOptions(module))
+        debugger = start(module)
         debuggers.append(debugger)
         results = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line) for line in lines])
         assert all(result.verified for result in results)
@@ -146,7 +151,7 @@ def test_step_in_at_an_indirect_call_in_a_huge_function_breaks_at_the_one_callee
 
 @pytest.mark.parametrize("name", ["average", "grades.average"])
 def test_a_zig_function_breakpoint_stops_after_the_prologue_with_its_arguments(examples, name):
-    debugger = SourceDebugger.launch(LaunchOptions(examples["grades"]))
+    debugger = start(examples["grades"])
     try:
         (result,) = debugger.set_function_breakpoints([BreakpointSpec(function=name)])
         assert result.verified
@@ -161,7 +166,7 @@ def test_a_zig_function_breakpoint_stops_after_the_prologue_with_its_arguments(e
 
 def test_pause_reports_the_statement_running_and_its_block_locals(fixtures):
     lines = marker_lines(STOPS)
-    debugger = SourceDebugger.launch(LaunchOptions(fixtures["stops"], args=("spin",)))
+    debugger = start(fixtures["stops"], "spin")
     try:
         debugger.set_source_breakpoints(str(STOPS), [BreakpointSpec(line=lines["spin_body"])])
         debugger.start(stop_on_entry=False)
@@ -218,7 +223,7 @@ def test_a_breakpoint_on_a_rust_loop_body_stops_once_per_iteration(examples, tmp
     source = EXAMPLE_SOURCES["library"]
     line = line_of("library", "if book.genre == genre {")
     expected = gdb_hits(source, tmp_path, line, ["rustc", "-g", "-C", "opt-level=0"])
-    debugger = SourceDebugger.launch(LaunchOptions(module))
+    debugger = start(module)
     try:
         (result,) = debugger.set_source_breakpoints(str(source), [BreakpointSpec(line=line)])
         hits = run_to_the_end(debugger)
@@ -237,7 +242,7 @@ def test_a_rust_line_with_a_closure_stops_in_both_after_the_closures_prologue(fi
     )
     expected = gdb_hits(RUST_VALUES, tmp_path, line, ["rustc", "-g", "-C", "opt-level=0"])
     assert len(expected) == 2  # gdb: "2 locations", main and its closure
-    debugger = SourceDebugger.launch(LaunchOptions(module))
+    debugger = start(module)
     try:
         (result,) = debugger.set_source_breakpoints(str(RUST_VALUES), [BreakpointSpec(line=line)])
         debugger.start(stop_on_entry=False)
@@ -272,7 +277,7 @@ BASICS = FIXTURES / "basics.c"
 def test_a_host_hit_count_met_during_a_step_stops_there(fixtures):
     lines = marker_lines(BASICS)
     output: list[str] = []
-    debugger = SourceDebugger.launch(LaunchOptions(fixtures["basics"]), on_output=lambda c, text: output.append(text))
+    debugger = start(fixtures["basics"], on_output=lambda category, text: output.append(text))
     try:
         debugger.set_source_breakpoints(str(BASICS), [BreakpointSpec(line=lines["main_factorial"])])
         debugger.start(stop_on_entry=False)
