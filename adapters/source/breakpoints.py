@@ -143,6 +143,16 @@ class TemporaryBreakpoints:
         if new:
             self._debuggee.set_breakpoints(new)
 
+    def replace(self, targets: Iterable[tuple[int, int]]) -> None:
+        """Breakpoints at ``targets`` only, from now on: those already set stay (a request for
+        the others removed, one for the new ones)."""
+        wanted = dict.fromkeys(targets)
+        stale = [self._active.pop(target) for target in list(self._active) if target not in wanted]
+        if stale:
+            with contextlib.suppress(DebuggeeError):  # the program is gone: nothing left to remove
+                self._debuggee.remove_breakpoints(stale)
+        self.add_all(wanted)
+
     def clear(self) -> None:
         if self._active:
             with contextlib.suppress(DebuggeeError):  # the program is gone: nothing left to remove

@@ -1,52 +1,162 @@
-"""The stepping planner's view of the code: line ranges, statements, calls, entries."""
+"""The stepping planner's view of the code: lines, where control leaves them, calls, entries."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
 
+from adapters.source.functions import die_ranges
 from adapters.source.symbols import FunctionInfo, ModuleSymbols
+from adapters.wasm import control_flow
 from adapters.wasm.binary import WasmFormatError
 from adapters.wasm.instructions import decode, instruction_at
 from adapters.wasm.reachability import is_unreachable
 
-if TYPE_CHECKING:
-    from adapters.source.debugger import SourceDebugger
-
-
 STRUCTURAL_MARKERS = ("block", "loop")
+BLOCK_TAGS = ("DW_TAG_lexical_block", "DW_TAG_inlined_subroutine")
+LineKey = tuple[str, int]  # (path, line)
+
+
+@dataclass(frozen=True)
+class LineSpan:
+    """Consecutive code of one line (``line`` None for code of no line), ``[low, high)``."""
+
+    low: int
+    high: int
+    line: LineKey | None
+
+
+@dataclass(frozen=True)
+class _FunctionLines:
+    """One function's line-table rows, indexed once for every step in it."""
+
+    pcs: tuple[int, ...]
+    lines: tuple[LineKey | None, ...]
+    statements: frozenset[int]  # PCs where an is_stmt row of a line begins
+    ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def end(self) -> int:
+        return max(high for _, high in self.ranges)
 
 
 class SymbolCodeMap:
-    """Implements ``adapters.source.stepping.CodeMap`` over each module's symbols."""
+    """Implements ``adapters.source.stepping.CodeMap`` over each module's symbols
+    (a live mapping: modules loaded later are seen)."""
 
-    def __init__(self, debugger: SourceDebugger) -> None:
-        self._debugger = debugger
+    CACHED_FUNCTIONS = 64
+
+    def __init__(self, symbols: Mapping[int, ModuleSymbols]) -> None:
+        self._modules = symbols
+        self._lines: OrderedDict[tuple[int, int], _FunctionLines | None] = OrderedDict()
 
     def _symbols(self, module_id: int) -> ModuleSymbols:
-        return self._debugger.symbols[module_id]
+        return self._modules[module_id]
 
     def _function(self, module_id: int, pc: int) -> FunctionInfo | None:
         return self._symbols(module_id).function_at(pc)
 
-    def line_range(self, module_id: int, pc: int) -> tuple[int, int] | None:
+    def _function_lines(self, module_id: int, pc: int) -> _FunctionLines | None:
+        for key, known in self._lines.items():  # a step asks many times about one function
+            if key[0] == module_id and known is not None and any(low <= pc < high for low, high in known.ranges):
+                self._lines.move_to_end(key)
+                return known
         function = self._function(module_id, pc)
         if function is None or function.die is None:
             return None
-        rows = self._symbols(module_id).statement_rows(function)
-        current = [row for row in rows if row.pc <= pc]
-        if not current:
-            return None
-        start = current[-1]
-        later = [row.pc for row in rows if row.pc > start.pc and row.location.line != start.location.line]
-        end = later[0] if later else max(high for _, high in function.ranges)
-        return start.pc, end
+        key = (module_id, function.low_pc)
+        rows = self._symbols(module_id).line_rows(function)
+        indexed = None
+        if rows:
+            pcs, lines = [], []
+            for row in rows:  # rows at one PC: the last one counts
+                line = (row.location.path, row.location.line) if row.location is not None else None
+                if pcs and pcs[-1] == row.pc:
+                    lines[-1] = line
+                else:
+                    pcs.append(row.pc)
+                    lines.append(line)
+            statements = frozenset(row.pc for row in rows if row.is_stmt and row.location is not None)
+            indexed = _FunctionLines(tuple(pcs), tuple(lines), statements, function.ranges)
+        self._lines[key] = indexed
+        if len(self._lines) > self.CACHED_FUNCTIONS:
+            self._lines.popitem(last=False)
+        return indexed
 
-    def statement_pcs(self, module_id: int, pc: int) -> list[int]:
-        function = self._function(module_id, pc)
-        if function is None:
+    def line_at(self, module_id: int, pc: int) -> LineSpan | None:
+        """The stretch of consecutive rows of one line around ``pc``; None without line information."""
+        table = self._function_lines(module_id, pc)
+        if table is None:
+            return None
+        index = bisect_right(table.pcs, pc) - 1
+        if index < 0:
+            return None
+        line = table.lines[index]
+        first = last = index
+        while first > 0 and table.lines[first - 1] == line:
+            first -= 1
+        while last + 1 < len(table.pcs) and table.lines[last + 1] == line:
+            last += 1
+        high = table.pcs[last + 1] if last + 1 < len(table.pcs) else table.end
+        return LineSpan(table.pcs[first], high, line)
+
+    def starts_statement(self, module_id: int, pc: int) -> bool:
+        """Whether a statement of a source line begins at ``pc`` (where a step may end)."""
+        table = self._function_lines(module_id, pc)
+        return table is not None and pc in table.statements
+
+    def inlined_ranges(self, module_id: int, pc: int) -> list[tuple[int, int]]:
+        """The code of the inlined call ``pc`` is innermost in (module PCs); empty if none."""
+        symbols = self._symbols(module_id)
+        chain = symbols.inline_chain(pc)
+        if not chain or not chain[0].inlined or chain[0].die is None or symbols.dwarf is None:
             return []
-        rows = self._symbols(module_id).statement_rows(function)
-        return self.breakpoint_pcs(module_id, [row.pc for row in rows])
+        offset = (symbols.module.code_offset or 0) if symbols.module is not None else 0
+        return [(low + offset, high + offset) for low, high in die_ranges(chain[0].die, symbols.dwarf)]
+
+    def exits(self, module_id: int, low: int, high: int) -> list[int]:
+        module = self._symbols(module_id).module
+        body = module.function_at(low) if module is not None else None
+        if module is None or body is None:
+            return []
+        return [pc for pc in control_flow.exits(module.data, body, low, high) if self.runs(module_id, pc)]
+
+    def line_breakpoint_pcs(self, module_id: int, line_pcs: list[int]) -> list[int]:
+        """gdb's locations for a line's statements: one per lexical block (a loop body whose
+        line has two statements stops once per iteration), in a function's prologue moved past
+        it (a closure on the line stops where its arguments are readable)."""
+        symbols = self._symbols(module_id)
+        chosen: dict[tuple[int, int], int] = {}
+        for pc in sorted(line_pcs):
+            function = symbols.function_at(pc)
+            if function is None or function.die is None:
+                chosen.setdefault((pc, 0), pc)
+                continue
+            if function.contains(function.entry_pc) and pc < function.entry_pc:
+                pc = function.entry_pc
+            chosen.setdefault((function.low_pc, self._block(symbols, function, pc)), pc)
+        return self.breakpoint_pcs(module_id, sorted(set(chosen.values())))
+
+    @staticmethod
+    def _block(symbols: ModuleSymbols, function: FunctionInfo, pc: int) -> int:
+        """The DIE offset of the innermost lexical block or inlined call holding ``pc``."""
+        assert function.die is not None
+        if symbols.dwarf is None or symbols.module is None:
+            return function.die.offset
+        address = pc - (symbols.module.code_offset or 0)
+        block = function.die
+        inner = True
+        while inner:
+            inner = False
+            for child in block.iter_children():
+                if child.tag in BLOCK_TAGS and any(
+                    low <= address < high for low, high in die_ranges(child, symbols.dwarf)
+                ):
+                    block, inner = child, True
+                    break
+        return block.offset
 
     def breakpoint_pcs(self, module_id: int, line_pcs: list[int]) -> list[int]:
         """Where breakpoints for lines starting at ``line_pcs`` go: code that never runs left out

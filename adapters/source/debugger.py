@@ -8,8 +8,7 @@ whenever the program resumes.
 
 from __future__ import annotations
 
-import contextlib
-import threading
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -41,8 +40,9 @@ from adapters.source.model import (
     Variable,
     split_code_address,
 )
+from adapters.source.run_control import RunControl
 from adapters.source.short_names import short_name
-from adapters.source.stepping import Granularity, StepKind, StepPlanner
+from adapters.source.stepping import CodeMap, Granularity, StepKind, StepPlanner
 from adapters.source.symbols import InlineFrame, ModuleSymbols
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import (
@@ -63,41 +63,6 @@ ABORT_FUNCTIONS = ("abort", "__rust_start_panic", "rust_panic", "panic_abort", "
 Result = TypeVar("Result")
 
 
-class _PausedWork:
-    """Work a caller wants done while the engine is paused (see ``SourceDebugger.run_paused``)."""
-
-    def __init__(self, work: Callable[[], object]) -> None:
-        self._work = work
-        self.done = threading.Event()
-        self.result: object = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = self._work()
-        except BaseException as error:  # noqa: BLE001 - raised again in the thread that asked
-            self.error = error
-        self.done.set()
-
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self.done.set()
-
-
-class _RunView:
-    """The debuggee as a stepping plan sees it: its ``wait`` does work asked for meanwhile
-    (``run_paused``) and lets the engine carry on, so the plan never sees that interruption."""
-
-    def __init__(self, debugger: SourceDebugger) -> None:
-        self._debugger = debugger
-
-    def frames(self) -> list[Frame]:
-        return self._debugger.debuggee.frames()
-
-    def wait(self) -> StopEvent:
-        return self._debugger._wait()
-
-
 class SourceDebugger:
     def __init__(
         self,
@@ -107,7 +72,9 @@ class SourceDebugger:
         on_output: OutputCallback | None = None,
         on_module: ModuleCallback | None = None,
         artifact: Artifact | None = None,
+        code: CodeMap | None = None,
     ) -> None:
+        """``code`` is the code map stepping plans use; by default the modules' DWARF and bytecode."""
         self.debuggee = debuggee
         self._artifact = artifact  # the launched files, to tell stale debug info
         self._stale: dict[int, str] = {}  # module id -> why its debug info may be wrong
@@ -117,14 +84,10 @@ class SourceDebugger:
         self.symbols: dict[int, ModuleSymbols] = {}
         self.breakpoints = BreakpointTable(debuggee)
         self._temporary = TemporaryBreakpoints(debuggee)
-        self.code = SymbolCodeMap(self)
-        self._planner = StepPlanner(_RunView(self), self.code, self._temporary, self._resume_engine)  # type: ignore[arg-type]
-        self._run_lock = threading.Lock()
-        self._in_run = False  # from a user's resume/step until its stop is reported
-        self._pause_requested = False
-        self._paused_work: list[_PausedWork] = []
-        self._last_resume_step = False
-        self.running = threading.Event()  # set while the engine runs a user's resume or step
+        self.code = SymbolCodeMap(self.symbols)
+        self.run_control = RunControl(debuggee, on_work_done=self._forget_stop)
+        self.running = self.run_control.running  # set while the engine runs a user's resume or step
+        self._planner = StepPlanner(self.run_control, code or self.code, self._temporary)
         self._exception_filters: set[str] = set()
         self._frames: list[SourceFrame] | None = None
         self._frame_depths: list[int] = []  # the Wasm frame each source frame lives in
@@ -133,7 +96,6 @@ class SourceDebugger:
         self.expressions = Expressions(self)
         self._wasm_frames: list[Frame] = []
         self._last_stop: Stop | None = None
-        self._started = False
         self.exit_code: int | None = None
         self._load_modules()
 
@@ -183,7 +145,7 @@ class SourceDebugger:
                 if found:
                     line, pcs = found
                     location = SourceLocation(path, line)
-                    targets = self.code.breakpoint_pcs(module_id, pcs)
+                    targets = self.code.line_breakpoint_pcs(module_id, pcs)
                     if not targets:
                         return location, [], f"the code of {Path(path).name}:{line} can never run"
                     return location, [(module_id, pc) for pc in targets], None
@@ -231,10 +193,9 @@ class SourceDebugger:
     # -- running ------------------------------------------------------------------------
     def start(self, stop_on_entry: bool) -> Stop | None:
         """Begin running after configuration; with ``stop_on_entry`` stop at the program's entry."""
-        self._started = True
         if not stop_on_entry:
             return None
-        self._begin_run()
+        self.run_control.begin()
         for module_id, symbols in self.symbols.items():
             for name in ENTRY_FUNCTIONS:
                 entries = [function.entry_pc for function in symbols.functions_named(name)]
@@ -244,21 +205,28 @@ class SourceDebugger:
             else:
                 continue
             break
-        return self._finish(self._unless_gone(lambda: self._run_until_stop(entry=True)))
+
+        def decide(event: StopEvent) -> Stop | None:
+            if event.reason is StopReason.BREAKPOINT and not self.breakpoints.owners(event.breakpoint_ids):
+                return Stop(StopKind.ENTRY, description="Paused on entry")
+            return self._interpret(event)
+
+        self._forget_stop()
+        return self._finish(self._unless_gone(lambda: self._planner.run(decide)))
 
     def resume(self) -> Stop:
-        self._begin_run()
-        return self._finish(self._unless_gone(self._run_until_stop))
+        self.run_control.begin()
+        self._forget_stop()
+        return self._finish(self._unless_gone(lambda: self._planner.run(self._interpret)))
 
     def step(self, kind: StepKind, granularity: Granularity = "statement") -> Stop:
-        self._begin_run()
+        self.run_control.begin()
+        frames = self._wasm_frames or None  # already read at this stop (for the stack view, say)
         self._forget_stop()
-        stop = self._unless_gone(lambda: self._interpret(self._planner.step(kind, granularity, self._is_user_stop)))
-        if stop is None:  # e.g. a logpoint ended the step: carry on to a real stop
-            return self.resume()
-        return self._finish(stop)
+        decide = functools.partial(self._interpret, during_step=True)
+        return self._finish(self._unless_gone(lambda: self._planner.step(kind, granularity, decide, frames)))
 
-    def _unless_gone(self, run: Callable[[], Result]) -> Result | Stop:
+    def _unless_gone(self, run: Callable[[], Stop]) -> Stop:
         """``run``; if the program vanishes meanwhile (Wasmtime killed, say), its exit instead."""
         try:
             return run()
@@ -267,88 +235,21 @@ class SourceDebugger:
             return Stop(StopKind.EXITED, description="the program ended unexpectedly", exit_code=self.exit_code)
 
     def pause(self) -> None:
-        """Stop the run in progress (any thread). Outside a run there is nothing to pause:
-        asking Wasmtime anyway would end the next run at once, a pause nobody asked for."""
-        with self._run_lock:
-            if not self._in_run:
-                return
-            if not self._paused_work:  # otherwise the engine is being interrupted already
-                self._interrupt()
-            self._pause_requested = True
+        """Stop the run in progress (any thread); outside a run, nothing happens."""
+        self.run_control.pause()
 
     def run_paused(self, work: Callable[[], Result]) -> Result:
-        """Do ``work`` with the engine paused (any thread). During a user's run the engine is
-        interrupted, ``work`` is done on the run's thread and the run carries on unseen: a step
-        stays the same step and no stop is reported. Outside a run ``work`` is done at once."""
-        with self._run_lock:
-            if not self._in_run:
-                return work()
-            job = _PausedWork(work)
-            if not self._paused_work and not self._pause_requested:
-                self._interrupt()
-            self._paused_work.append(job)
-        job.done.wait()
-        if job.error is not None:
-            raise job.error
-        return job.result  # type: ignore[return-value]
-
-    def _interrupt(self) -> None:
-        with contextlib.suppress(DebuggeeError):  # the program has just ended; its exit is reported instead
-            self.debuggee.interrupt()
-
-    def _wait(self) -> StopEvent:
-        """The engine's next stop that is not an interruption for ``run_paused`` work."""
-        while True:
-            event = self.debuggee.wait()
-            with self._run_lock:
-                work, self._paused_work = self._paused_work, []
-                paused_by_user = self._pause_requested
-            for job in work:
-                job.run()
-            if work:
-                self._forget_stop()  # the work may have looked at frames mid-run
-            if event.reason is not StopReason.INTERRUPTED or paused_by_user or not work:
-                return event
-            self._resume_engine(self._last_resume_step)
-
-    def _begin_run(self) -> None:
-        with self._run_lock:
-            self._in_run = True
-
-    def _resume_engine(self, step: bool = False) -> None:
-        """Resume the engine; a pause asked for before it was running is sent again now."""
-        self._last_resume_step = step
-        self.debuggee.resume(step=step)
-        with self._run_lock:
-            if self._pause_requested or self._paused_work:
-                self._interrupt()
-        self.running.set()
-
-    def _run_until_stop(self, entry: bool = False) -> Stop:
-        self._forget_stop()
-        while True:
-            self._resume_engine()
-            event = self._wait()
-            if entry and event.reason is StopReason.BREAKPOINT and not self.breakpoints.owners(event.breakpoint_ids):
-                self._temporary.clear()
-                return Stop(StopKind.ENTRY, description="Paused on entry")
-            stop = self._interpret(event)
-            if stop is not None:
-                return stop
+        """Do ``work`` with the engine paused (any thread), unseen by the run in progress."""
+        return self.run_control.run_paused(work)
 
     def _forget_stop(self) -> None:
         self._frames = None
         self._wasm_frames = []
         self.inspector.clear()
 
-    def _is_user_stop(self, event: StopEvent) -> bool:
-        """Whether an engine stop met during a step must end it (and be reported)."""
-        if event.reason is not StopReason.BREAKPOINT:
-            return True
-        return self._interpret(event, during_step=True) is not None
-
     def _interpret(self, event: StopEvent, during_step: bool = False) -> Stop | None:
-        """The user-visible stop for an engine stop, or None to carry on (logpoint, false condition)."""
+        """The user-visible stop for an engine stop, or None to carry on (logpoint, false condition,
+        a stepping plan's own breakpoint). Called exactly once per engine stop: it counts hits."""
         self._forget_stop()  # a new stop: frames and values read before it are stale
         reason = event.reason
         if reason is StopReason.EXITED:
@@ -397,21 +298,14 @@ class SourceDebugger:
         aborted = any(name.split("(")[0].split("::")[-1] in ABORT_FUNCTIONS for name in names)
         exception_id = "abort" if aborted else "trap"
         if exception_id not in self._exception_filters:
-            # Not asked to stop here: let the program end (Wasmtime reports the trap).
-            return self._run_until_stop()
+            return None  # not asked to stop here: the program carries on to its end (Wasmtime reports the trap)
         text = event.trap or "trap"
         if aborted:
             text = f"the program aborted ({text})"
         return Stop(StopKind.EXCEPTION, description=text, exception_id=exception_id, exception_text=text)
 
     def _finish(self, stop: Stop) -> Stop:
-        with self._run_lock:
-            self._in_run = False
-            self._pause_requested = False
-            for job in self._paused_work:  # asked for too late to interrupt the run
-                job.run()
-            self._paused_work = []
-        self.running.clear()
+        self.run_control.finish()
         self._last_stop = stop
         return stop
 
@@ -578,10 +472,7 @@ class SourceDebugger:
     # -- ending -----------------------------------------------------------------------
     def terminate(self) -> None:
         self.debuggee.kill()
-        with self._run_lock:
-            work, self._paused_work = self._paused_work, []
-        for job in work:
-            job.fail(DebuggeeError("the program was terminated"))
+        self.run_control.abandon("the program was terminated")
 
     def close(self) -> int | None:
         code = self.debuggee.close()

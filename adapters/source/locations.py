@@ -166,6 +166,10 @@ _CONSTANT_OPS = {
 }
 
 
+# Addresses a linker writes for a symbol it removed (wasm-ld: -1; also -2 in .debug_ranges).
+_TOMBSTONES = frozenset((0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFE))
+
+
 def _wasm_value_bits(value: WasmValue) -> int:
     if not isinstance(value.bits, int):
         raise _Unsupported(f"a {value.type} value cannot be used in a location expression")
@@ -350,6 +354,8 @@ def evaluate(
         return LocationError(f"cannot evaluate location: malformed expression ({error})")
     except Exception as error:  # noqa: BLE001 - pyelftools raises construct errors on truncated input
         return LocationError(f"cannot evaluate location: malformed expression ({type(error).__name__})")
+    if ops and ops[0].op_name == "DW_OP_addr" and ops[0].args and ops[0].args[0] in _TOMBSTONES:
+        return OptimizedOut()  # the linker removed what this address named
     try:
         return _Evaluation(context, frame_base).run(ops)
     except _Unsupported as error:

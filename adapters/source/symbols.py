@@ -38,6 +38,7 @@ from adapters.source.paths import PathMapper, match_path
 from adapters.source.symbol_cache import StatementsEntry, SymbolCache, module_key
 from adapters.wasm.binary import SECTION_CODE, WasmFormatError, WasmModule, parse_module
 from adapters.wasm.disassembly import DisassembledRow, function_listing
+from adapters.wasm.instructions import decode
 
 STATUS_DWARF = "DWARF"
 STATUS_NAMES_ONLY = "names only"
@@ -89,6 +90,15 @@ class FunctionListing:
 class StatementRow:
     pc: int
     location: SourceLocation
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """A line-table row of a function: ``location`` is None for line 0 (code of no line)."""
+
+    pc: int
+    location: SourceLocation | None
+    is_stmt: bool
 
 
 @dataclass
@@ -382,6 +392,21 @@ class ModuleSymbols:
         rows.sort(key=lambda r: r.pc)
         return rows
 
+    def line_rows(self, function: FunctionInfo) -> list[LineRow]:
+        """All the function's rows, line 0 and non-statement rows included, by PC."""
+        offset = self._code_offset
+        rows = [
+            LineRow(
+                row.address + offset,
+                self._location(row.file, row.line, row.column) if row.line and row.file else None,
+                row.is_stmt,
+            )
+            for low, high in function.ranges
+            for row in self._line_table().rows_between(low - offset, high - offset)
+        ]
+        rows.sort(key=lambda r: r.pc)
+        return rows
+
     # functions
     def _info(self, record: FunctionRecord) -> FunctionInfo:
         """The function of a DWARF record, built once (its entry PC reads the line table)."""
@@ -413,21 +438,40 @@ class ModuleSymbols:
         )
 
     def _entry_pc(self, entry_range: tuple[int, int], first_instruction: int | None) -> int:
-        """After the prologue: the row flagged prologue_end, else the second row, else the
-        first instruction (DWARF's low_pc points at the locals declarations)."""
+        """After the prologue: the row flagged prologue_end (or, on the function's own line, the
+        next line's statement), else the second row, else the first instruction (DWARF's
+        low_pc points at the locals declarations)."""
         offset = self._code_offset
         rows = [
             row
             for row in self._line_table().rows_between(entry_range[0] - offset, entry_range[1] - offset)
             if row.line > 0
         ]
-        for row in rows:
+        for index, row in enumerate(rows):
             if row.flags & PROLOGUE_END:
+                body = next((r for r in rows[index + 1 :] if r.is_stmt and r.line != row.line), row)
+                if row.line == rows[0].line and self._straight(row.address + offset, body.address + offset):
+                    # Zig flags the end of the prologue before the arguments are stored, still on
+                    # the function's own line: they are readable from the next line's statement.
+                    return body.address + offset
                 return row.address + offset
         later = [row for row in rows[1:] if row.address > rows[0].address]
         if later:
             return later[0].address + offset
         return first_instruction if first_instruction is not None else entry_range[0]
+
+    def _straight(self, low: int, high: int) -> bool:
+        """Whether the code in ``[low, high)`` runs straight through, once per call (no loop
+        header, branch or call in it)."""
+        if self.module is None or high <= low:
+            return False
+        try:
+            return all(
+                not (i.is_branch or i.is_call or i.is_return or i.mnemonic in ("block", "loop", "if"))
+                for i in decode(self.module.data, low, high)
+            )
+        except WasmFormatError:
+            return False
 
     def _wasm_function(self, pc: int) -> FunctionInfo | None:
         body = self.module.function_at(pc) if self.module else None
@@ -458,11 +502,13 @@ class ModuleSymbols:
         if found or self.module is None:
             return found
         wanted = name.strip()
+        # A name-section name (Zig's "file.function") of a function DWARF describes: its DWARF
+        # view, whose entry is after the prologue (the body's first instruction is before it).
         return [
             info
             for body in self.module.functions
             if self.module.function_names.get(body.index) == wanted
-            and (info := self._wasm_function(body.locals_end)) is not None
+            and (info := self.function_at(body.locals_end)) is not None
         ]
 
     def inline_chain(self, pc: int) -> list[InlineFrame]:

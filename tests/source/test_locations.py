@@ -84,6 +84,13 @@ def test_implicit_value_pieces_and_optimized_out(module, structs):
     assert evaluate([], structs, context) == OptimizedOut()
 
 
+def test_the_address_of_a_symbol_the_linker_removed_is_optimized_out(module, structs):
+    wasm, _ = module
+    context = ModuleImageContext(wasm)
+    assert evaluate([0x03, 0xFF, 0xFF, 0xFF, 0xFF], structs, context) == OptimizedOut()  # DW_OP_addr 0xffffffff
+    assert evaluate([0x03, 0x10, 0, 0, 0], structs, context) == MemoryLocation(0x10)
+
+
 def test_branches_and_deref(module, structs):
     wasm, dwarf = module
     context = ModuleImageContext(wasm)
