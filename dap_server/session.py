@@ -72,6 +72,8 @@ STOP_REASONS = {
     StopKind.PAUSE: "pause",
     StopKind.EXCEPTION: "exception",
 }
+# Requests whose errors the client shows in place (a watch, a hover, the Debug Console), not as a toast.
+ERRORS_SHOWN_IN_PLACE = frozenset({"evaluate", "completions"})
 
 
 class Session:
@@ -170,7 +172,10 @@ class Session:
         async for request in self._requests_out:
             if request.seq in self._cancelled:
                 self._cancelled.discard(request.seq)
-                self.post(messages.error_response(request.seq, request.command, "cancelled", short="cancelled"))
+                cancelled = messages.error_response(
+                    request.seq, request.command, "cancelled", short="cancelled", show_user=False
+                )
+                self.post(cancelled)
                 continue
             self.post(await self._handle(request))
             actions, self._after_response = self._after_response, []
@@ -185,24 +190,26 @@ class Session:
         handler = HANDLERS.get(request.command)
         if handler is None:
             return messages.error_response(request.seq, request.command, f"unsupported request {request.command!r}")
+        in_place = request.command in ERRORS_SHOWN_IN_PLACE
+        fail = partial(messages.error_response, request.seq, request.command, show_user=not in_place)
         if self.state not in handler.states:
-            short = "notStopped" if self.state is State.RUNNING else None
             text = f"{request.command} is not possible now: {self.state.value}"
-            return messages.error_response(request.seq, request.command, text, short=short)
+            if self.state is State.RUNNING:  # a request that raced a run: no news to the user
+                return fail(text, short="notStopped", show_user=False)
+            return fail(text)
         try:
             arguments = handler.arguments.model_validate(request.arguments or {})
         except ValidationError as error:
-            text = f"invalid arguments: {describe_validation_error(error, 'arguments')}"
-            return messages.error_response(request.seq, request.command, text)
+            return fail(f"invalid arguments: {describe_validation_error(error, 'arguments')}")
         try:
             body = await handler.function(self, arguments)
         except RequestError as error:
-            return messages.error_response(request.seq, request.command, str(error), short=error.short)
+            return fail(str(error), short=error.short, show_user=error.show_user and not in_place)
         except USER_ERRORS as error:  # the request cannot be done: say why, as it is (no bug)
-            return messages.error_response(request.seq, request.command, str(error))
+            return fail(str(error))
         except Exception as error:  # a bug must not end the session
             log.exception("%s failed", request.command)
-            return messages.error_response(request.seq, request.command, f"{request.command} failed: {error}")
+            return fail(f"{request.command} failed: {error}")
         return messages.response(request.seq, request.command, body)
 
     # --- outgoing messages ----------------------------------------------------
@@ -297,6 +304,7 @@ class Session:
         self.last_stop = stop
         if stop.kind is StopKind.EXITED:
             self.state = State.ENDED
+            self.output(f"Process exited with status {stop.exit_code or 0}\n")  # as lldb-dap says it
             self.event("exited", ExitedEventBody(exit_code=stop.exit_code or 0))
             self.event("terminated", TerminatedEventBody())
             return

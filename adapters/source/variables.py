@@ -239,8 +239,12 @@ class FrameVariables:
                 scopes.append(self._scope_of("Locals", lambda: [damage], "locals"))
                 scopes.extend(self.wasm_scopes())
                 return scopes
-            scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
-            scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
+            # An empty scope is left out: clients expand only the first scope (VS Code), and at a
+            # stop in `main(void)` that would be an empty Arguments, with Locals collapsed below it.
+            if visible.arguments:
+                scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
+            if visible.locals:
+                scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
             top = self._scope_die.cu.get_top_DIE()
             scopes.append(self._scope_of("Globals", lambda: self._named(list(unit_globals(top)), False), None))
             scopes.append(self._scope_of("All Globals", self._all_globals, None, expensive=True))

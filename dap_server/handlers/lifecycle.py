@@ -49,8 +49,12 @@ class RestartArguments(ClientInput):
 
 EXCEPTION_FILTERS = [
     ExceptionBreakpointsFilter(filter="trap", label="Traps", description="Stop when the program traps", default=True),
+    # On, as gdb and lldb stop at SIGABRT and CodeLLDB at a Rust panic.
     ExceptionBreakpointsFilter(
-        filter="abort", label="abort() and panics", description="Stop when the program calls abort or panics"
+        filter="abort",
+        label="abort() and panics",
+        description="Stop when the program calls abort or panics",
+        default=True,
     ),
 ]
 
@@ -74,7 +78,6 @@ CAPABILITIES = Capabilities(
     supports_value_formatting_options=True,
     supports_restart_request=True,
     supports_terminate_request=True,
-    support_terminate_debuggee=True,
     supports_read_memory_request=True,
     supports_write_memory_request=True,
     supports_disassemble_request=True,
@@ -89,6 +92,8 @@ CAPABILITIES = Capabilities(
 async def initialize(session: Session, arguments: InitializeArguments) -> Capabilities:
     session.numbering = convert.Numbering(arguments.lines_start_at1, arguments.columns_start_at1)
     session.client = arguments
+    # Until the client sets them (a client may never), the filters are at their defaults.
+    session.breakpoints.exception_filters = [option.filter for option in EXCEPTION_FILTERS if option.default]
     session.state = State.INITIALIZED
     return CAPABILITIES
 
@@ -193,15 +198,17 @@ async def restart(session: Session, arguments: RestartArguments) -> None:
 async def terminate(session: Session, _: TerminateArguments) -> None:
     if session.debugger is None:
         return
+    ended = session.state is State.ENDED  # and the client was told (dape answers `terminated` with this)
     exit_code = await session.end_debuggee(terminate=True)
-    session.event("exited", ExitedEventBody(exit_code=exit_code if exit_code is not None else 0))
-    session.event("terminated", TerminatedEventBody())
+    if not ended:
+        session.event("exited", ExitedEventBody(exit_code=exit_code if exit_code is not None else 0))
+        session.event("terminated", TerminatedEventBody())
 
 
 @handles("disconnect", DisconnectArguments, states=ANY)
 async def disconnect(session: Session, arguments: DisconnectArguments) -> None:
-    terminate_debuggee = arguments.terminate_debuggee
-    if terminate_debuggee is None:
-        terminate_debuggee = isinstance(session.config, LaunchConfig)
-    await session.end_debuggee(terminate=terminate_debuggee)
+    # A launched program is the adapter's child, its output piped to the adapter: it ends with the
+    # session, whatever `terminateDebuggee` says (supportTerminateDebuggee is not advertised).
+    launched = isinstance(session.config, LaunchConfig)
+    await session.end_debuggee(terminate=launched or bool(arguments.terminate_debuggee))
     session.after_response(session.end_session)

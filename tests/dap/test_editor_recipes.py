@@ -22,7 +22,7 @@ import pytest
 from lupa import luajit21
 
 from adapters.wasm.wasmtime_cli import find_wasmtime
-from tests.conftest import EXAMPLE_SOURCES, line_of
+from tests.conftest import EXAMPLE_SOURCES, line_of, require_built, require_tool
 from tests.dap.client import StdioServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -133,7 +133,7 @@ def test_each_examples_nvim_dap_lua_debugs_it(example, examples, server_env):
     directory = EXAMPLE_SOURCES[example].parent
     recipe = NvimDap((directory / "nvim-dap.lua").read_text(), directory)
     configuration = recipe.configuration(FILETYPES[example])
-    assert Path(configuration["program"]) == examples[example]
+    assert Path(configuration["program"]) == require_built(examples, example)
     command = recipe.adapter_command(configuration["type"])
     function, exit_code = run_session(server_env, command, directory, NVIM_CLIENT, configuration, example)
     assert STOPS[example][1] in function
@@ -184,7 +184,8 @@ def test_the_emacs_dape_recipe_in_the_docs_debugs_the_example(examples, server_e
     recipe.write_text(doc_block("Emacs", "elisp"))
     reader = tmp_path / "read-recipe.el"
     reader.write_text(DAPE_READER)
-    completed = subprocess.run(["emacs", "--batch", "-Q", "-l", str(reader), str(recipe)], cwd=directory,
+    emacs = require_tool("emacs", "reading the dape recipe", "apt-get install emacs-nox")
+    completed = subprocess.run([emacs, "--batch", "-Q", "-l", str(reader), str(recipe)], cwd=directory,
                                capture_output=True, text=True, timeout=EMACS_TIMEOUT, check=True)
     dape = json.loads(completed.stdout)
     assert dape["launch"]["cwd"].rstrip("/") == str(directory)

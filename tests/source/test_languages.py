@@ -14,7 +14,7 @@ import pytest
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, Variable
 from adapters.wasm.process import LaunchOptions
-from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines
+from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines, require_built
 
 LANG = FIXTURES / "lang"
 
@@ -86,10 +86,7 @@ def first_stops(stops: dict[str, list[Stop]]) -> dict[str, Stop]:
 
 @pytest.fixture(scope="module")
 def rust(fixtures) -> dict[str, Stop]:
-    assert "rust_values" in fixtures, (
-        "rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)"
-    )
-    return first_stops(run_to_markers(fixtures["rust_values"], LANG / "rust_values.rs"))
+    return first_stops(run_to_markers(require_built(fixtures, "rust_values"), LANG / "rust_values.rs"))
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +157,10 @@ def test_rust_structs_tuples_boxes_and_references(rust):
     main = rust["main"]
     assert main["tuple"].value == '(7, -3, "pair")'
     assert [(name, child.value) for name, child in main["tuple"].children.items()] == [
-        ("0", "7"), ("1", "-3"), ("2", '"pair"')]
+        ("0", "7"),
+        ("1", "-3"),
+        ("2", '"pair"'),
+    ]
     assert main["boxed"].value == "{x=4, y=5}" and main["boxed"]["y"].value == "5"
     assert main["reference"].value == "{x=1, y=2}" and main["reference"].type == "&rust_values::Point"
     assert main["book"]["title"].value == '"Dune"' and main["book"]["genre"].value == "Science"
@@ -181,7 +181,7 @@ def test_rust_method_frame_names_are_demangled(rust):
 def test_cpp_inheritance_shows_base_members(cpp):
     lion = cpp["cpp_main"]["lion"]
     assert lion.type == "zoo::Lion"
-    assert lion["zoo::Animal"].value == '{name_=' + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
+    assert lion["zoo::Animal"].value == "{name_=" + lion["zoo::Animal"]["name_"].value + ", legs_=4}"
     assert lion["zoo::Animal"]["name_"].value.endswith(' "Leo"')
     # A static member is listed among the children of the class declaring it (not in the one-line summary).
     assert lion["zoo::Animal"]["static population"].value == "1"
