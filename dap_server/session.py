@@ -227,8 +227,17 @@ class Session:
 
     def post_from_thread(self, message: Message) -> None:
         """Queue a message from a debugger thread (program output, module loads)."""
+        self.run_from_thread(self.post, message)
+
+    def run_from_thread(self, function: Callable[..., None], *args: Any) -> None:
+        """Call ``function`` in the event loop, from a debugger thread."""
         with contextlib.suppress(RuntimeError):  # the event loop is gone: so is the client
-            anyio.from_thread.run_sync(self.post, message, token=self._token)
+            anyio.from_thread.run_sync(function, *args, token=self._token)
+
+    def start_soon(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run an async ``function`` beside the requests, until the session ends."""
+        assert self._task_group is not None
+        self._task_group.start_soon(function, *args)
 
     def on_output(self, category: str, text: str) -> None:
         self.post_from_thread(messages.event("output", OutputEventBody(category=category, output=text)))

@@ -43,6 +43,7 @@ from adapters.wasm.values import WasmValue
 from adapters.wasm.wasmtime_cli import find_wasmtime
 
 OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | console, text)
+ProgressCallback = Callable[[str], None]  # the launch has reached a step that may take a while
 
 CONNECT_TIMEOUT = 120.0  # the first run compiles the 18 MB agent (~8 s; much more on a loaded machine)
 REPLY_TIMEOUT = 60.0
@@ -55,11 +56,15 @@ PRECOMPILED_FOR_DEBUGGING = (
 )
 
 
-def launch(options: LaunchOptions, on_output: OutputCallback | None = None) -> AgentDebuggee:
+def launch(
+    options: LaunchOptions, on_output: OutputCallback | None = None, on_progress: ProgressCallback | None = None
+) -> AgentDebuggee:
     """Start the program paused before its first instruction."""
     kind = check_program(options.program, options.allow_precompiled)
     wasmtime = find_wasmtime(options.wasmtime)
-    agent = agent_path()
+    agent = agent_path(on_progress)
+    if on_progress:
+        on_progress("Starting Wasmtime (the first time, it compiles the debugger agent: ~8 s)")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from adapters.wasm import gdbremote
-from adapters.wasm.agent_backend import OutputCallback
+from adapters.wasm.agent_backend import OutputCallback, ProgressCallback
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.debuggee import Debuggee
 from adapters.wasm.process import LaunchOptions
 
 
 def launch_debuggee(
-    options: LaunchOptions, backend: str = "agent", on_output: OutputCallback | None = None
+    options: LaunchOptions,
+    backend: str = "agent",
+    on_output: OutputCallback | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Debuggee:
     """The program started and paused before its first instruction: ``agent`` runs it under our
     debugger component (the default), ``gdb`` under Wasmtime's built-in gdbstub."""
     if backend == "gdb":
         return gdbremote.launch(options, on_output)
-    return launch_agent(options, on_output)
+    return launch_agent(options, on_output, on_progress)

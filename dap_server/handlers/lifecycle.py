@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from dap_server import convert
 from dap_server.handlers.breakpoints import restore_breakpoints
 from dap_server.handlers.registry import RequestError, handles
 from dap_server.launch_config import AttachConfig, ConfigurationError, LaunchConfig
+from dap_server.progress import SlowWork
 from dap_server.protocol.arguments import (
     DisconnectArguments,
     InitializeArguments,
@@ -131,7 +133,10 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
         process = ProcessEventBody(name=f"{config.host}:{config.port}", is_local_process=False, start_method="attach")
     try:
         with anyio.CancelScope(shield=True):  # a client gone mid-launch: keep the program to end it
-            session.debugger = await session.call(opener)
+            async with SlowWork(session, f"Starting {process.name}") as work:
+                if isinstance(config, LaunchConfig):
+                    opener = partial(opener, on_progress=work.step)
+                session.debugger = await session.call(opener)
     except Exception as error:
         raise RequestError(f"could not start the program: {error}") from error
     session.config = config
@@ -144,20 +149,23 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
         session.after_response(lambda: session.event("initialized"))
 
 
-def launch_while_importing(options: LaunchOptions, backend: str, **source_options) -> SourceDebugger:
+def launch_while_importing(
+    options: LaunchOptions, backend: str, on_progress: Callable[[str], None], **source_options
+) -> SourceDebugger:
     """Start the program, importing the source-level debugger meanwhile.
 
     Wasmtime takes about as long to start (~0.1 s) as the DWARF machinery takes to import,
     which the server leaves until a program is launched; one after the other, they add up."""
     importing = threading.Thread(target=importlib.import_module, args=(SOURCE_DEBUGGER,), daemon=True)
     importing.start()
-    debuggee = launch_debuggee(options, backend, source_options["on_output"])
+    debuggee = launch_debuggee(options, backend, source_options["on_output"], on_progress)
     try:
         importing.join()
         source_debugger = importlib.import_module(SOURCE_DEBUGGER).SourceDebugger
     except BaseException:
         debuggee.close()
         raise
+    on_progress(f"Reading the debug info of {options.program.name}")
     artifact = Artifact(options.program, options.module_file)
     return source_debugger.adopt(debuggee, artifact=artifact, **source_options)
 

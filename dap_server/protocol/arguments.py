@@ -30,6 +30,7 @@ class InitializeArguments(ClientInput):
     supports_memory_references: bool = False
     supports_invalidated_event: bool = False
     supports_memory_event: bool = False
+    supports_progress_reporting: bool = False
 
 
 class SourceArgument(ClientInput):

@@ -4,6 +4,9 @@ of the exception filters, and a session that ends once however the client ends i
 
 from __future__ import annotations
 
+import shutil
+
+from adapters.wasm.agent.build import agent_path
 from tests.conftest import EXAMPLE_SOURCES, line_of
 from tests.dap.client import DapClient, StdioServer
 from tests.dap.session_helpers import (
@@ -17,6 +20,7 @@ from tests.dap.test_run_control import alive
 
 INVENTORY = EXAMPLE_SOURCES["inventory"]
 INVENTORY_EXIT_CODE = 2  # main returns how many items it restocked
+COMPILE_TIMEOUT = 600.0  # Wasmtime compiling the agent: ~8 s, but minutes on a loaded machine
 
 
 def console_text(client: DapClient) -> str:
@@ -107,3 +111,26 @@ def test_a_launched_program_ends_with_the_session_as_advertised(server: StdioSer
     client.wait_closed()
     assert server.close() == 0
     assert not [pid for pid in wasmtime if alive(pid)]
+
+
+def test_a_first_launch_tells_the_client_what_takes_long(server_env: dict[str, str], examples, tmp_path) -> None:
+    """With Wasmtime's cache empty (a new machine whose install could not compile the agent ahead),
+    Wasmtime compiles the agent first: the client hears so, in its console and as progress, before
+    the launch is answered (nvim-dap warns after 4 s of silence, dape gives up after 10 s)."""
+    cache = tmp_path / "cache"
+    (cache / "wasmtime-dap").mkdir(parents=True)
+    shutil.copy(agent_path(), cache / "wasmtime-dap")  # built already: this test is about Wasmtime's cache
+    server = StdioServer({**server_env, "XDG_CACHE_HOME": str(cache)})
+    client = server.client
+    try:
+        client.ok("initialize", {"adapterID": "wasmtime", "clientID": "pytest", "supportsProgressReporting": True})
+        reply = client.request("launch", {"program": str(examples["inventory"])}, timeout=COMPILE_TIMEOUT)
+        assert reply["success"], reply.get("message")
+        progress = [e for e in client.events if e["event"].startswith("progress")]
+        assert [e["event"] for e in progress][:1] == ["progressStart"] and progress[-1]["event"] == "progressEnd"
+        assert progress[0]["body"]["title"].startswith("Starting") and "inventory.wasm" in progress[0]["body"]["title"]
+        assert any("compiles the debugger agent" in (e["body"].get("message") or "") for e in progress), progress
+        assert "Starting Wasmtime (the first time, it compiles the debugger agent" in console_text(client)
+        client.ok("disconnect")
+    finally:
+        assert server.close() == 0
