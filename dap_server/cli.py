@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib.util
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import anyio
 
@@ -14,6 +17,7 @@ from dap_server.session import Session
 from dap_server.transport import serve_stdio, serve_tcp
 
 FRONTEND_MODULE = "dap_server.frontend"
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 async def serve_one(receive, send) -> None:
@@ -29,8 +33,34 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--port", type=int, help="serve DAP over TCP on this port (0: any free port), not stdio")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on with --port (default 127.0.0.1)")
-    parser.add_argument("--log-level", default="WARNING", help="log to stderr at this level (default WARNING)")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="with --port: serve one client, then exit; also exit if the process that started this one ends "
+        "(for an editor that starts the adapter on a port, such as nvim-dap's ${port} adapters)",
+    )
+    parser.add_argument(
+        "--log-level", default="WARNING", help="log to stderr at this level (default WARNING; DEBUG: the DAP trace too)"
+    )
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        help="append everything to this file: the full DAP trace (every message in and out) and the adapter's "
+        "decisions (the Wasmtime command line, each stop), for a bug report",
+    )
     return parser.parse_args(argv)
+
+
+def configure_logging(level: str, log_file: Path | None) -> None:
+    """Log to stderr at ``level``, and everything (DEBUG) to ``log_file`` if given."""
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setLevel(level.upper())
+    handlers: list[logging.Handler] = [to_stderr]
+    if log_file is not None:
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        handlers.append(to_file)
+    logging.basicConfig(level=logging.DEBUG if log_file else level.upper(), handlers=handlers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,10 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["setup"]:
         return run_setup()
     options = parse_arguments(argv)
-    logging.basicConfig(level=options.log_level.upper(), stream=sys.stderr)
+    configure_logging(options.log_level, options.log_file)
     try:
         if options.port is None:
             anyio.run(serve_stdio, serve_one)
+        elif options.once:
+            end_with_parent()
+            anyio.run(serve_one_client, options.host, options.port)
         else:
             anyio.run(serve_tcp, serve_one, options.host, options.port, announce_listening)
     except KeyboardInterrupt:
@@ -52,6 +85,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wasmtime-dap: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+async def serve_one_client(host: str, port: int) -> None:
+    """Serve the first client to connect, then return; later connections are closed unserved."""
+    with anyio.CancelScope() as listening:
+        served = False
+
+        async def first_only(receive, send) -> None:
+            nonlocal served
+            if served:
+                return  # the connection closes: this adapter belongs to another client
+            served = True
+            try:
+                await serve_one(receive, send)
+            finally:
+                listening.cancel()
+
+        await serve_tcp(first_only, host, port, announce_listening)
+
+
+def end_with_parent() -> None:
+    """Have Linux end this process when the one that started it ends (an editor that quit)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def announce_listening(host: str, port: int) -> None:

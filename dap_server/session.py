@@ -11,6 +11,7 @@ client.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 # What the lower layers raise when a request cannot be done: the message is for the user.
 USER_ERRORS = (DebuggeeError, UserError)
 log = logging.getLogger(__name__)
+trace = logging.getLogger("dap_server.trace")  # every message in and out, at DEBUG
 Result = TypeVar("Result")
 STOP_REASONS = {
     StopKind.ENTRY: "entry",
@@ -130,6 +132,8 @@ class Session:
         self.end_session()
 
     def _receive(self, item: Message | FramingError) -> None:
+        if trace.isEnabledFor(logging.DEBUG):
+            trace.debug("<- %s", f"unreadable: {item}" if isinstance(item, FramingError) else json.dumps(item))
         if isinstance(item, FramingError):
             self._reject_unreadable(str(item), item.fragment)
             return
@@ -248,6 +252,8 @@ class Session:
     async def _write_outbox(self, writer: MessageWriter) -> None:
         try:
             async for message in self._outbox_out:
+                if trace.isEnabledFor(logging.DEBUG):
+                    trace.debug("-> %s", json.dumps(message))
                 await writer.send(message)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             self.end_session()  # the client went away
@@ -308,6 +314,7 @@ class Session:
             self.after_response(lambda: self.event("invalidated", body))
 
     def report_stop(self, stop: Stop) -> None:
+        log.debug("stopped: %s", stop)
         for text in stop.log_messages:
             self.output(text if text.endswith("\n") else text + "\n")
         self.last_stop = stop

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import logging
 import os
 import queue
 import selectors
+import shlex
 import socket
 import subprocess
 import threading
@@ -42,6 +44,7 @@ from adapters.wasm.traps import describe_trap, is_exit_call
 from adapters.wasm.values import WasmValue
 from adapters.wasm.wasmtime_cli import find_wasmtime
 
+log = logging.getLogger(__name__)
 OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | console, text)
 ProgressCallback = Callable[[str], None]  # the launch has reached a step that may take a while
 
@@ -70,7 +73,9 @@ def launch(
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
     if kind == "module":
         command += ["-D", f"arg={wire.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
-    process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
+    command += run_arguments(options, kind == "precompiled")
+    log.debug("starting %s", shlex.join(command))
+    process = spawn(command, options)
     try:
         connection = _accept(listener, process)
     except DebuggeeError as error:

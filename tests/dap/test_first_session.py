@@ -8,7 +8,7 @@ import shutil
 
 from adapters.wasm.agent.build import agent_path
 from tests.conftest import EXAMPLE_SOURCES, line_of
-from tests.dap.client import DapClient, StdioServer
+from tests.dap.client import SERVER_COMMAND, DapClient, StdioServer
 from tests.dap.session_helpers import (
     children_of,
     evaluate,
@@ -134,3 +134,22 @@ def test_a_first_launch_tells_the_client_what_takes_long(server_env: dict[str, s
         client.ok("disconnect")
     finally:
         assert server.close() == 0
+
+
+def test_log_file_holds_the_dap_trace_and_the_adapters_decisions(server_env, examples, tmp_path) -> None:
+    log_file = tmp_path / "adapter.log"
+    server = StdioServer(server_env, [*SERVER_COMMAND, "--log-file", str(log_file)])
+    client = server.client
+    try:
+        client.ok("initialize", {"adapterID": "wasmtime", "clientID": "pytest"})
+        launch(client, examples["inventory"])
+        client.ok("configurationDone")
+        client.event("exited")
+        client.ok("disconnect")
+    finally:
+        assert server.close() == 0
+    logged = log_file.read_text()
+    assert '<- {"seq": 1, "type": "request", "command": "initialize"' in logged
+    assert '-> {"type": "response", "request_seq": 1, "success": true, "command": "initialize"' in logged
+    assert '"event": "exited"' in logged
+    assert "-D debugger=" in logged and str(examples["inventory"]) in logged  # the Wasmtime command line
