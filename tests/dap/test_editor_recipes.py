@@ -91,10 +91,15 @@ def run_session(server_env: dict[str, str], command: list[str], cwd: Path, clien
 class NvimDap:
     """An nvim-dap set-up evaluated in LuaJIT with ``require("dap")`` and the ``vim`` calls it makes."""
 
-    def __init__(self, lua_source: str, cwd: Path, typed_program: Path | None = None) -> None:
+    def __init__(
+        self, lua_source: str, cwd: Path, typed_program: Path | None = None, reads_launch_json: bool = False
+    ) -> None:
+        """``reads_launch_json``: an nvim-dap that offers .vscode/launch.json's configurations itself."""
         self.cwd = cwd
         lua = luajit21.LuaRuntime(unpack_returned_tuples=True)
         self.dap = lua.eval("{ adapters = {}, configurations = {} }")
+        if reads_launch_json:
+            self.dap.providers = lua.eval('{ configs = { ["dap.launch.json"] = function() return {} end } }')
         lua.globals().package.loaded["dap"] = self.dap
         typed = str(typed_program) if typed_program else ""
         lua.globals().vim = lua.table_from({"fn": lua.table_from({
@@ -140,6 +145,17 @@ def test_each_examples_nvim_dap_lua_debugs_it(example, examples, server_env):
     assert exit_code == exit_code_without_debugger(examples[example])
 
 
+@pytest.mark.parametrize("example", sorted(STOPS))
+def test_each_example_offers_its_configuration_once_to_an_nvim_dap_that_reads_launch_json(example):
+    directory = EXAMPLE_SOURCES[example].parent
+    older = NvimDap((directory / "nvim-dap.lua").read_text(), directory).configuration(FILETYPES[example])
+    newer = NvimDap((directory / "nvim-dap.lua").read_text(), directory, reads_launch_json=True)
+    assert FILETYPES[example] not in newer.dap.configurations  # launch.json's is the one offered
+    launch_json = (directory / ".vscode" / "launch.json").read_text().replace("${workspaceFolder}", str(directory))
+    (from_launch_json,) = json.loads(launch_json)["configurations"]
+    assert from_launch_json == older  # and it is the same
+
+
 def test_the_neovim_recipe_in_the_docs_debugs_the_program_typed_at_its_prompt(examples, server_env):
     directory = EXAMPLE_SOURCES["inventory"].parent
     recipe = NvimDap(doc_block("Neovim", "lua"), directory, typed_program=examples["inventory"])
@@ -153,15 +169,19 @@ def test_the_neovim_recipe_in_the_docs_debugs_the_program_typed_at_its_prompt(ex
 # -- Emacs (dape) -----------------------------------------------------------------------------------
 
 # Loads the recipe with what it takes from dape (its list of configurations and `dape-cwd`, the
-# project directory) and prints the configuration as dape uses it: the adapter command, and the
-# launch arguments from the :keyword entries, values evaluated by dape's rules (a function is
-# called, a bound symbol is replaced by its value).
+# project's root as dape finds it) and prints the configuration as dape uses it, from a buffer
+# visiting the source: the adapter command, and the launch arguments from the :keyword entries,
+# values evaluated by dape's rules (a function is called, a bound symbol is replaced by its value).
 DAPE_READER = """
 (require 'json)
+(require 'project)
 (defvar dape-configs nil)
-(defun dape-cwd () (expand-file-name default-directory))
+(defun dape-cwd ()
+  (or (let ((project (project-current))) (and project (expand-file-name (project-root project))))
+      default-directory))
 (provide 'dape)
 (load (car command-line-args-left) nil t)
+(set-buffer (find-file-noselect (cadr command-line-args-left)))
 (defun recipe-value (value)
   (cond ((functionp value) (funcall value))
         ((and (symbolp value) (boundp value) (not (eq (symbol-value value) value)))
@@ -185,7 +205,8 @@ def test_the_emacs_dape_recipe_in_the_docs_debugs_the_example(examples, server_e
     reader = tmp_path / "read-recipe.el"
     reader.write_text(DAPE_READER)
     emacs = require_tool("emacs", "reading the dape recipe", "apt-get install emacs-nox")
-    completed = subprocess.run([emacs, "--batch", "-Q", "-l", str(reader), str(recipe)], cwd=directory,
+    command = [emacs, "--batch", "-Q", "-l", str(reader), str(recipe), str(EXAMPLE_SOURCES["inventory"])]
+    completed = subprocess.run(command, cwd=REPO,
                                capture_output=True, text=True, timeout=EMACS_TIMEOUT, check=True)
     dape = json.loads(completed.stdout)
     assert dape["launch"]["cwd"].rstrip("/") == str(directory)

@@ -272,7 +272,7 @@ def test_a_rust_line_that_owns_dead_code_stops_only_where_its_code_runs(examples
     breakpoint set there at the entry of the next function, a stop nobody asked for."""
     source = EXAMPLE_SOURCES["library"]
     line = line_of("library", 'match find_by_author(&books, "Sagan")')
-    debugger = SourceDebugger.launch(LaunchOptions(examples["library"]))
+    debugger = SourceDebugger.launch(LaunchOptions(require_built(examples, "library")))
     try:
         (module_id,) = debugger.symbols
         _, pcs = debugger.symbols[module_id].resolve_line(str(source), line)
