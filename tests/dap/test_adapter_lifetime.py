@@ -4,12 +4,12 @@ editor: `--port N --once` serves one client and exits, and exits if the editor e
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
 
 from tests.dap.client import TIMEOUT, connect_tcp
+from tests.reliability.procfs import wait_for_exit
 
 SERVER = [sys.executable, "-m", "dap_server", "--port", "0", "--once"]
 # A stand-in for the editor: starts the adapter, says its pid and port, and waits to be killed.
@@ -25,19 +25,6 @@ def listening_port(process: subprocess.Popen) -> int:
     line = process.stdout.readline()
     assert "listening on" in line, line
     return int(line.rsplit(":", 1)[1])
-
-
-def ended_within(pid: int, timeout: float) -> bool:
-    """Whether process ``pid`` (not necessarily our child) ends within ``timeout`` seconds."""
-    try:
-        descriptor = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        readable, _, _ = select.select([descriptor], [], [], timeout)
-        return bool(readable)
-    finally:
-        os.close(descriptor)
 
 
 def test_once_serves_one_client_then_exits(server_env) -> None:
@@ -60,10 +47,10 @@ def test_once_ends_when_the_editor_that_started_it_ends(server_env) -> None:
     )
     pid, _ = map(int, editor.stdout.readline().split())
     try:
-        assert not ended_within(pid, 0)
+        assert not wait_for_exit(pid, 0)
         editor.send_signal(signal.SIGKILL)  # the editor quits without a word (nvim-dap 0.6.0 on :qa)
         editor.wait()
-        assert ended_within(pid, TIMEOUT), "the adapter outlived the editor that started it"
+        assert wait_for_exit(pid, TIMEOUT), "the adapter outlived the editor that started it"
     finally:
-        if not ended_within(pid, 0):
+        if not wait_for_exit(pid, 0):
             os.kill(pid, signal.SIGKILL)

@@ -8,7 +8,7 @@ import shutil
 
 from adapters.wasm.agent.build import agent_path
 from tests.conftest import EXAMPLE_SOURCES, line_of
-from tests.dap.client import SERVER_COMMAND, DapClient, StdioServer
+from tests.dap.client import SERVER_COMMAND, TIMEOUT, DapClient, StdioServer
 from tests.dap.session_helpers import (
     children_of,
     evaluate,
@@ -16,7 +16,7 @@ from tests.dap.session_helpers import (
     launch_to_breakpoint,
     top_frame,
 )
-from tests.dap.test_run_control import alive
+from tests.reliability.procfs import wait_for_exit
 
 INVENTORY = EXAMPLE_SOURCES["inventory"]
 INVENTORY_EXIT_CODE = 2  # main returns how many items it restocked
@@ -110,7 +110,7 @@ def test_a_launched_program_ends_with_the_session_as_advertised(server: StdioSer
     client.ok("disconnect", {"terminateDebuggee": False})
     client.wait_closed()
     assert server.close() == 0
-    assert not [pid for pid in wasmtime if alive(pid)]
+    assert all(wait_for_exit(pid, TIMEOUT) for pid in wasmtime)
 
 
 def test_a_first_launch_tells_the_client_what_takes_long(server_env: dict[str, str], examples, tmp_path) -> None:
