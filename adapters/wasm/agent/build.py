@@ -88,7 +88,7 @@ def prepare_agent(directory: Path | None = None, report: Callable[[str], None] =
                 old.unlink()
         agent = build_agent(directory, report)
         agent.with_suffix(".lock").unlink(missing_ok=True)
-    report("Having Wasmtime compile the debugger agent into its cache (once; ~8 s)")
+    report("Having Wasmtime compile the debugger agent into its cache (~8 s, unless it is there already)")
     compile_into_wasmtime_cache(find_wasmtime(None).path, agent)
     return agent
 
