@@ -63,7 +63,7 @@ def agent_path(on_progress: Callable[[str], None] | None = None) -> Path:
 
 def build_agent(directory: Path, on_progress: Callable[[str], None] | None = None) -> Path:
     """The agent built into ``directory`` unless it is there already."""
-    target = directory / _agent_name()
+    target = directory.resolve() / _agent_name()
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -86,8 +86,10 @@ def prepare_agent(directory: Path | None = None, report: Callable[[str], None] =
         for old in directory.glob("agent-*"):  # an agent of other sources, or a lock
             if old.name != name:
                 old.unlink()
-        agent = build_agent(directory, report)
-        agent.with_suffix(".lock").unlink(missing_ok=True)
+        try:
+            agent = build_agent(directory, report)
+        finally:
+            (directory / name).with_suffix(".lock").unlink(missing_ok=True)
     report("Having Wasmtime compile the debugger agent into its cache (~8 s, unless it is there already)")
     compile_into_wasmtime_cache(find_wasmtime(None).path, agent)
     return agent
