@@ -51,8 +51,14 @@ def doc_block(heading: str, language: str) -> str:
     return block
 
 
-def run_session(server_env: dict[str, str], command: list[str], cwd: Path, client: dict[str, Any],
-                launch: dict[str, Any], example: str) -> tuple[str, int]:
+def run_session(
+    server_env: dict[str, str],
+    command: list[str],
+    cwd: Path,
+    client: dict[str, Any],
+    launch: dict[str, Any],
+    example: str,
+) -> tuple[str, int]:
     """Start the adapter and debug ``example`` as an editor's DAP client does.
 
     Returns the name of the function the breakpoint stopped in, and the program's exit code."""
@@ -64,8 +70,9 @@ def run_session(server_env: dict[str, str], command: list[str], cwd: Path, clien
         dap.ok("initialize", {**client, "pathFormat": "path", "linesStartAt1": True, "columnsStartAt1": True})
         launched = dap.send_request("launch", launch)  # answered once configuration is done
         dap.event("initialized")
-        breakpoints = dap.ok("setBreakpoints", {"source": {"path": str(source)},
-                                                "breakpoints": [{"line": line_of(example, text)}]})
+        breakpoints = dap.ok(
+            "setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": line_of(example, text)}]}
+        )
         assert breakpoints["breakpoints"][0]["verified"], breakpoints
         dap.ok("setExceptionBreakpoints", {"filters": []})
         dap.ok("configurationDone")
@@ -88,6 +95,7 @@ def run_session(server_env: dict[str, str], command: list[str], cwd: Path, clien
 
 # -- Neovim (nvim-dap) ------------------------------------------------------------------------------
 
+
 class NvimDap:
     """An nvim-dap set-up evaluated in LuaJIT with ``require("dap")`` and the ``vim`` calls it makes."""
 
@@ -102,10 +110,16 @@ class NvimDap:
             self.dap.providers = lua.eval('{ configs = { ["dap.launch.json"] = function() return {} end } }')
         lua.globals().package.loaded["dap"] = self.dap
         typed = str(typed_program) if typed_program else ""
-        lua.globals().vim = lua.table_from({"fn": lua.table_from({
-            "getcwd": lambda: str(cwd),
-            "input": lambda *prompt_and_default: typed,  # what the user types at the prompt
-        })})
+        lua.globals().vim = lua.table_from(
+            {
+                "fn": lua.table_from(
+                    {
+                        "getcwd": lambda: str(cwd),
+                        "input": lambda *prompt_and_default: typed,  # what the user types at the prompt
+                    }
+                )
+            }
+        )
         lua.execute(lua_source)
 
     def adapter_command(self, name: str) -> list[str]:
@@ -206,18 +220,19 @@ def test_the_emacs_dape_recipe_in_the_docs_debugs_the_example(examples, server_e
     reader.write_text(DAPE_READER)
     emacs = require_tool("emacs", "reading the dape recipe", "apt-get install emacs-nox")
     command = [emacs, "--batch", "-Q", "-l", str(reader), str(recipe), str(EXAMPLE_SOURCES["inventory"])]
-    completed = subprocess.run(command, cwd=REPO,
-                               capture_output=True, text=True, timeout=EMACS_TIMEOUT, check=True)
+    completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=EMACS_TIMEOUT, check=True)
     dape = json.loads(completed.stdout)
     assert dape["launch"]["cwd"].rstrip("/") == str(directory)
     assert (directory / dape["launch"]["program"]).resolve() == examples["inventory"]
     client = {"clientID": "dape", "adapterID": "wasmtime"}
-    function, exit_code = run_session(server_env, [dape["command"], *dape["args"]], directory, client,
-                                      dape["launch"], "inventory")
+    function, exit_code = run_session(
+        server_env, [dape["command"], *dape["args"]], directory, client, dape["launch"], "inventory"
+    )
     assert function == "order_total" and exit_code == exit_code_without_debugger(examples["inventory"])
 
 
 # -- Helix ------------------------------------------------------------------------------------------
+
 
 def test_the_helix_recipe_in_the_docs_debugs_the_file_picked_for_its_template(examples, server_env):
     directory = EXAMPLE_SOURCES["inventory"].parent
@@ -228,7 +243,8 @@ def test_the_helix_recipe_in_the_docs_debugs_the_file_picked_for_its_template(ex
     picked = str(examples["inventory"].relative_to(directory))  # the file chosen at the completion prompt
     launch = {key: value.replace("{0}", picked) for key, value in template["args"].items()}
     client = {"clientID": "hx", "clientName": "helix", "adapterID": debugger["name"]}
-    function, exit_code = run_session(server_env, [debugger["command"], *debugger["args"]], directory, client,
-                                      launch, "inventory")
+    function, exit_code = run_session(
+        server_env, [debugger["command"], *debugger["args"]], directory, client, launch, "inventory"
+    )
     assert template["request"] == "launch"
     assert function == "order_total" and exit_code == exit_code_without_debugger(examples["inventory"])
