@@ -8,13 +8,14 @@ import importlib.util
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import anyio
+from anyio.abc import ByteReceiveStream, ByteSendStream
 
 from dap_server.session import Session
-from dap_server.transport import serve_stdio, serve_tcp
+from dap_server.transport import ConnectionHandler, serve_stdio, serve_tcp
 
 FRONTEND_MODULE = "dap_server.frontend"
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -74,11 +75,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if options.port is None:
             anyio.run(serve_stdio, serve_one)
-        elif options.once:
-            end_with_parent()
-            anyio.run(serve_one_client, options.host, options.port)
         else:
-            anyio.run(serve_tcp, serve_one, options.host, options.port, announce_listening)
+            if options.once:
+                end_with_parent()
+            serve = serve_first_client if options.once else serve_tcp
+            anyio.run(serve, serve_one, options.host, options.port, announce_listening)
     except KeyboardInterrupt:
         return 130
     except OSError as error:
@@ -87,22 +88,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-async def serve_one_client(host: str, port: int) -> None:
-    """Serve the first client to connect, then return; later connections are closed unserved."""
+async def serve_first_client(
+    handle: ConnectionHandler, host: str, port: int, on_listening: Callable[[str, int], None]
+) -> None:
+    """``serve_tcp`` for the first client to connect only, then return; later connections are
+    closed unserved."""
     with anyio.CancelScope() as listening:
         served = False
 
-        async def first_only(receive, send) -> None:
+        async def first_only(receive: ByteReceiveStream, send: ByteSendStream) -> None:
             nonlocal served
             if served:
                 return  # the connection closes: this adapter belongs to another client
             served = True
             try:
-                await serve_one(receive, send)
+                await handle(receive, send)
             finally:
                 listening.cancel()
 
-        await serve_tcp(first_only, host, port, announce_listening)
+        await serve_tcp(first_only, host, port, on_listening)
 
 
 def end_with_parent() -> None:
