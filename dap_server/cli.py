@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib.util
 import ipaddress
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 import anyio
+from anyio.abc import ByteReceiveStream, ByteSendStream
 
 from dap_server.access import TOKEN_ATTRIBUTE, TOKEN_VARIABLE, server_token, write_token_file
 from dap_server.session import Session
-from dap_server.transport import serve_stdio, serve_tcp
+from dap_server.transport import ConnectionHandler, serve_stdio, serve_tcp
 
 FRONTEND_MODULE = "dap_server.frontend"
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 async def serve_one(receive, send, token: str | None = None) -> None:
@@ -29,7 +33,8 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="wasmtime-dap",
         description="Debug Adapter Protocol server for WebAssembly programs running in Wasmtime.",
-        epilog="'wasmtime-dap debug PROGRAM.wasm' starts the terminal debugger, where installed.",
+        epilog="'wasmtime-dap debug PROGRAM.wasm' starts the terminal debugger, where installed; "
+        "'wasmtime-dap setup' builds the debugger agent and has Wasmtime compile it (pip install does it).",
     )
     parser.add_argument("--port", type=int, help="serve DAP over TCP on this port (0: any free port), not stdio")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on with --port (default 127.0.0.1)")
@@ -45,16 +50,44 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="with --port: let clients in without a token. Any local process, of any user, can then run "
         "programs as you",
     )
-    parser.add_argument("--log-level", default="WARNING", help="log to stderr at this level (default WARNING)")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="with --port: serve one client, then exit; also exit if the process that started this one ends "
+        "(for an editor that starts the adapter on a port, such as nvim-dap's ${port} adapters)",
+    )
+    parser.add_argument(
+        "--log-level", default="WARNING", help="log to stderr at this level (default WARNING; DEBUG: the DAP trace too)"
+    )
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        help="append everything to this file: the full DAP trace (every message in and out) and the adapter's "
+        "decisions (the Wasmtime command line, each stop), for a bug report",
+    )
     return parser.parse_args(argv)
+
+
+def configure_logging(level: str, log_file: Path | None) -> None:
+    """Log to stderr at ``level``, and everything (DEBUG) to ``log_file`` if given."""
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setLevel(level.upper())
+    handlers: list[logging.Handler] = [to_stderr]
+    if log_file is not None:
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        handlers.append(to_file)
+    logging.basicConfig(level=logging.DEBUG if log_file else level.upper(), handlers=handlers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["debug"]:
         return run_frontend(argv[1:])
+    if argv[:1] == ["setup"]:
+        return run_setup()
     options = parse_arguments(argv)
-    logging.basicConfig(level=options.log_level.upper(), stream=sys.stderr)
+    configure_logging(options.log_level, options.log_file)
     try:
         if options.port is None:
             anyio.run(serve_stdio, serve_one)
@@ -68,6 +101,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+async def serve_first_client(
+    handle: ConnectionHandler, host: str, port: int, on_listening: Callable[[str, int], None]
+) -> None:
+    """``serve_tcp`` for the first client to connect only, then return; later connections are
+    closed unserved."""
+    with anyio.CancelScope() as listening:
+        served = False
+
+        async def first_only(receive: ByteReceiveStream, send: ByteSendStream) -> None:
+            nonlocal served
+            if served:
+                return  # the connection closes: this adapter belongs to another client
+            served = True
+            try:
+                await handle(receive, send)
+            finally:
+                listening.cancel()
+
+        await serve_tcp(first_only, host, port, on_listening)
+
+
+def end_with_parent() -> None:
+    """Have Linux end this process when the one that started it ends (an editor that quit)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def serve_over_tcp(options: argparse.Namespace) -> None:
     """Serve the clients that show the token handed to the user at start (see dap_server.access)."""
     if not is_loopback(options.host):
@@ -78,7 +138,10 @@ def serve_over_tcp(options: argparse.Namespace) -> None:
         )
     token, shown = (None, None) if options.no_token else tcp_token(options.token_file)
     announce = partial(announce_listening, token=shown)
-    anyio.run(serve_tcp, partial(serve_one, token=token), options.host, options.port, announce)
+    if options.once:
+        end_with_parent()
+    serve = serve_first_client if options.once else serve_tcp
+    anyio.run(serve, partial(serve_one, token=token), options.host, options.port, announce)
 
 
 def announce_listening(host: str, port: int, token: str | None = None) -> None:
@@ -102,6 +165,21 @@ def tcp_token(token_file: Path | None) -> tuple[str, str | None]:
     if token_file is not None:
         write_token_file(token_file, token)
     return token, None if chosen or token_file is not None else token
+
+
+def run_setup() -> int:
+    """Build the debugger agent and have Wasmtime compile it now, not at the first launch
+    (``pip install`` does it; this is for an install that could not)."""
+    from adapters.wasm.agent.build import AgentBuildError, prepare_agent
+    from adapters.wasm.wasmtime_cli import WasmtimeNotFound
+
+    try:
+        agent = prepare_agent(report=lambda text: print(text, flush=True))
+    except (AgentBuildError, WasmtimeNotFound, OSError) as error:
+        print(f"wasmtime-dap: {error}", file=sys.stderr)
+        return 1
+    print(f"The debugger agent is ready: {agent}")
+    return 0
 
 
 def run_frontend(argv: list[str]) -> int:

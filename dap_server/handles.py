@@ -28,7 +28,11 @@ class HandleTable(Generic[Target]):
         if handle in self._targets:
             return self._targets[handle]
         if 0 < handle < self._first_valid:
-            raise RequestError(f"{self._kind} {handle} is no longer valid: the program has run since it was handed out")
+            # The client asked about a stop the program has already run past: it drops the answer.
+            raise RequestError(
+                f"{self._kind} {handle} is no longer valid: the program has run since it was handed out",
+                show_user=False,
+            )
         raise RequestError(f"unknown {self._kind} {handle}")
 
     def invalidate_all(self) -> None:

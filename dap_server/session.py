@@ -11,6 +11,7 @@ client.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
+trace = logging.getLogger("dap_server.trace")  # every message in and out, at DEBUG
 Result = TypeVar("Result")
 STOP_REASONS = {
     StopKind.ENTRY: "entry",
@@ -65,6 +67,8 @@ STOP_REASONS = {
     StopKind.PAUSE: "pause",
     StopKind.EXCEPTION: "exception",
 }
+# Requests whose errors the client shows in place (a watch, a hover, the Debug Console), not as a toast.
+ERRORS_SHOWN_IN_PLACE = frozenset({"evaluate", "completions"})
 
 
 class Session:
@@ -123,6 +127,8 @@ class Session:
         self.end_session()
 
     def _receive(self, item: Message | FramingError) -> None:
+        if trace.isEnabledFor(logging.DEBUG):
+            trace.debug("<- %s", f"unreadable: {item}" if isinstance(item, FramingError) else json.dumps(item))
         if isinstance(item, FramingError):
             self._reject_unreadable(str(item), item.fragment)
             return
@@ -165,7 +171,10 @@ class Session:
         async for request in self._requests_out:
             if request.seq in self._cancelled:
                 self._cancelled.discard(request.seq)
-                self.post(messages.error_response(request.seq, request.command, "cancelled", short="cancelled"))
+                cancelled = messages.error_response(
+                    request.seq, request.command, "cancelled", short="cancelled", show_user=False
+                )
+                self.post(cancelled)
                 continue
             self.post(await self._handle(request))
             actions, self._after_response = self._after_response, []
@@ -180,24 +189,26 @@ class Session:
         handler = HANDLERS.get(request.command)
         if handler is None:
             return messages.error_response(request.seq, request.command, f"unsupported request {request.command!r}")
+        in_place = request.command in ERRORS_SHOWN_IN_PLACE
+        fail = partial(messages.error_response, request.seq, request.command, show_user=not in_place)
         if self.state not in handler.states:
-            short = "notStopped" if self.state is State.RUNNING else None
             text = f"{request.command} is not possible now: {self.state.value}"
-            return messages.error_response(request.seq, request.command, text, short=short)
+            if self.state is State.RUNNING:  # a request that raced a run: no news to the user
+                return fail(text, short="notStopped", show_user=False)
+            return fail(text)
         try:
             arguments = handler.arguments.model_validate(request.arguments or {})
         except ValidationError as error:
-            text = f"invalid arguments: {describe_validation_error(error, 'arguments')}"
-            return messages.error_response(request.seq, request.command, text)
+            return fail(f"invalid arguments: {describe_validation_error(error, 'arguments')}")
         try:
             body = await handler.function(self, arguments)
         except RequestError as error:
-            return messages.error_response(request.seq, request.command, str(error), short=error.short)
+            return fail(str(error), short=error.short, show_user=error.show_user and not in_place)
         except USER_ERRORS as error:  # the request cannot be done: say why, as it is (no bug)
-            return messages.error_response(request.seq, request.command, str(error))
+            return fail(str(error))
         except Exception as error:  # a bug must not end the session
             log.exception("%s failed", request.command)
-            return messages.error_response(request.seq, request.command, f"{request.command} failed: {error}")
+            return fail(f"{request.command} failed: {error}")
         return messages.response(request.seq, request.command, body)
 
     # --- outgoing messages ----------------------------------------------------
@@ -215,8 +226,17 @@ class Session:
 
     def post_from_thread(self, message: Message) -> None:
         """Queue a message from a debugger thread (program output, module loads)."""
+        self.run_from_thread(self.post, message)
+
+    def run_from_thread(self, function: Callable[..., None], *args: Any) -> None:
+        """Call ``function`` in the event loop, from a debugger thread."""
         with contextlib.suppress(RuntimeError):  # the event loop is gone: so is the client
-            anyio.from_thread.run_sync(self.post, message, token=self._token)
+            anyio.from_thread.run_sync(function, *args, token=self._token)
+
+    def start_soon(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run an async ``function`` beside the requests, until the session ends."""
+        assert self._task_group is not None
+        self._task_group.start_soon(function, *args)
 
     def on_output(self, category: str, text: str) -> None:
         self.post_from_thread(messages.event("output", OutputEventBody(category=category, output=text)))
@@ -227,6 +247,8 @@ class Session:
     async def _write_outbox(self, writer: MessageWriter) -> None:
         try:
             async for message in self._outbox_out:
+                if trace.isEnabledFor(logging.DEBUG):
+                    trace.debug("-> %s", json.dumps(message))
                 await writer.send(message)
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             self.end_session()  # the client went away
@@ -287,11 +309,13 @@ class Session:
             self.after_response(lambda: self.event("invalidated", body))
 
     def report_stop(self, stop: Stop) -> None:
+        log.debug("stopped: %s", stop)
         for text in stop.log_messages:
             self.output(text if text.endswith("\n") else text + "\n")
         self.last_stop = stop
         if stop.kind is StopKind.EXITED:
             self.state = State.ENDED
+            self.output(f"Process exited with status {stop.exit_code or 0}\n")  # as lldb-dap says it
             self.event("exited", ExitedEventBody(exit_code=stop.exit_code or 0))
             self.event("terminated", TerminatedEventBody())
             return

@@ -25,6 +25,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -152,35 +153,59 @@ def _walk(directory: Path) -> list[Target]:
 
 
 def _is_multi_file_module(directory: Path) -> bool:
-    """A directory of C/C++ sources (no Rust or Zig) exactly one of which defines ``main``."""
+    """A directory of two or more C/C++ sources (no Rust or Zig) exactly one of which defines ``main``.
+
+    A directory holding a single program (``examples/c``) is not one: its program is built
+    into ``build/`` beside its source, named after the source, as when the file is named."""
     sources = list(directory.iterdir())
     if any(source.suffix in (".rs", ".zig") for source in sources):
         return False
+    c_sources = [source for source in sources if source.suffix in C_SUFFIXES]
     mains = sum(
         bool(re.search(r"\bint\s+main\s*\(", source.read_text(encoding="utf-8", errors="replace")))
-        for source in sources
-        if source.suffix in C_SUFFIXES
+        for source in c_sources
     )
-    return mains == 1
+    return len(c_sources) > 1 and mains == 1
 
 
-def is_up_to_date(target: Target) -> bool:
-    if not target.output.exists():
+def is_up_to_date(output: Path, inputs: Iterable[Path]) -> bool:
+    """``output`` exists and is newer than every input and than this script."""
+    if not output.exists():
         return False
-    built = target.output.stat().st_mtime
-    inputs = [*target.sources, Path(__file__)]
+    built = output.stat().st_mtime
+    return all(path.stat().st_mtime <= built for path in (*inputs, Path(__file__)))
+
+
+def target_inputs(target: Target) -> list[Path]:
+    """A target's sources and the headers beside them."""
+    inputs = list(target.sources)
     for directory in {source.parent for source in target.sources}:
         inputs.extend(directory.glob("*.h"))
-    return all(source.stat().st_mtime <= built for source in inputs)
+    return inputs
+
+
+def run(command: list[str], cwd: Path, what: str) -> None:
+    """Run a build command; BuildError with its command line and output when it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False, timeout=600)
+    if result.returncode != 0:
+        raise BuildError(f"{what} failed:\n$ {shlex.join(command)}\n{result.stderr}{result.stdout}")
+
+
+RUST_TARGETS = ("wasm32-wasip1", "wasm32-wasi")  # the target's name since Rust 1.78, and before
+RUST_MISSING = (
+    "rustc with a wasm32 WASI standard library is not installed (rustup: `rustup target add wasm32-wasip1`; "
+    "Debian 12: `apt-get install rustc libstd-rust-dev-wasm32`)"
+)
 
 
 @functools.cache
 def rust_toolchain() -> tuple[str, str] | None:
-    """(rustc, target) for a rustc that has a wasm32 WASI standard library, or None.
+    """(rustc, target) for a rustc that can build a wasm32 WASI program, or None.
 
-    rustup's ``rustc`` usually comes first on PATH but often lacks the wasm32 std, while
-    Debian's (``apt-get install rustc libstd-rust-dev-wasm32``) has it: every ``rustc`` on
-    PATH is asked, then ``/usr/bin/rustc``.
+    rustup's ``rustc`` usually comes first on PATH but often lacks the wasm32 std, and
+    Debian's ``rustc-web`` (1.96) replaces ``/usr/bin/rustc`` while the wasm32 std of
+    Debian's ``rustc`` (1.63, ``wasm32-wasi``) stays behind: every ``rustc`` on PATH, then
+    ``/usr/bin/rustc``, builds an empty program for each target name until one works.
     """
     path_directories = os.environ.get("PATH", "").split(os.pathsep)
     candidates = [str(Path(directory) / "rustc") for directory in path_directories if directory]
@@ -191,14 +216,18 @@ def rust_toolchain() -> tuple[str, str] | None:
         if not (path.is_file() and os.access(path, os.X_OK)) or path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        result = subprocess.run([candidate, "--print", "sysroot"], capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            continue
-        rustlib = Path(result.stdout.strip()) / "lib" / "rustlib"
-        for name in ("wasm32-wasip1", "wasm32-wasi"):
-            if (rustlib / name / "lib").is_dir():
-                return candidate, name
+        for target in RUST_TARGETS:
+            if _rustc_builds_for(candidate, target):
+                return candidate, target
     return None
+
+
+def _rustc_builds_for(rustc: str, target: str) -> bool:
+    with tempfile.TemporaryDirectory() as scratch:
+        probe = Path(scratch) / "probe.rs"
+        probe.write_text("fn main() {}\n")
+        command = [rustc, "--target", target, str(probe), "-o", str(Path(scratch) / "probe.wasm")]
+        return subprocess.run(command, capture_output=True, cwd=scratch, check=False).returncode == 0
 
 
 def compile_command(target: Target) -> list[str] | None:
@@ -215,8 +244,16 @@ def compile_command(target: Target) -> list[str] | None:
             if flag.startswith("-O") and flag[2:] in ("ReleaseSafe", "ReleaseFast", "ReleaseSmall"):
                 optimize = flag[2:]
         return [
-            sys.executable, "-m", "ziglang", "build-exe", "-target", "wasm32-wasi", "-O", optimize,
-            *sources, f"-femit-bin={output}",
+            sys.executable,
+            "-m",
+            "ziglang",
+            "build-exe",
+            "-target",
+            "wasm32-wasi",
+            "-O",
+            optimize,
+            *sources,
+            f"-femit-bin={output}",
         ]
     toolchain = rust_toolchain()
     if toolchain is None:
@@ -227,16 +264,14 @@ def compile_command(target: Target) -> list[str] | None:
 
 def build_target(target: Target) -> Path | None:
     """Build one target if it is out of date; None when its toolchain is not installed."""
-    if is_up_to_date(target):
+    if is_up_to_date(target.output, target_inputs(target)):
         return target.output
     command = compile_command(target)
     if command is None:
         return None
     target.output.parent.mkdir(parents=True, exist_ok=True)
     # Zig writes its cache beside the output unless told otherwise; keep it out of the tree.
-    result = subprocess.run(command, capture_output=True, text=True, cwd=target.output.parent, check=False)
-    if result.returncode != 0:
-        raise BuildError(f"building {target.name} failed:\n$ {shlex.join(command)}\n{result.stderr}{result.stdout}")
+    run(command, target.output.parent, f"building {target.name}")
     for leftover in target.output.parent.glob(f"{target.output.stem}.o"):
         leftover.unlink()
     return target.output
@@ -261,8 +296,7 @@ def build_all(
     for target, output in zip(targets, outputs, strict=True):
         if output is None:
             if report:
-                report(f"skipped {target.name}: rustc with the wasm32-wasi(p1) standard library is not installed "
-                       "(apt-get install rustc libstd-rust-dev-wasm32)")
+                report(f"skipped {target.name}: {RUST_MISSING}")
         else:
             built[target.name] = output
     return built

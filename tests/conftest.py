@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ for importable in (REPO, REPO / "examples"):
     if str(importable) not in sys.path:
         sys.path.insert(0, str(importable))
 
-from build import build_all  # noqa: E402 - examples/build.py is a script, not a package
+from build import RUST_MISSING, build_all  # noqa: E402 - examples/build.py is a script, not a package
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = REPO / "examples"
@@ -37,6 +38,21 @@ def fixtures() -> dict[str, Path]:
 def examples() -> dict[str, Path]:
     """Example name -> built module (``inventory`` -> examples/c/build/inventory.wasm)."""
     return build_all(EXAMPLE_SOURCES.values())
+
+
+def require_tool(command: str, needed_for: str, install: str) -> str:
+    """The path of ``command``, or skip the test with what it is needed for and how to install it."""
+    path = shutil.which(command)
+    if path is None:
+        pytest.skip(f"{command} is needed for {needed_for} and is not installed ({install}; .ci/run does it)")
+    return path
+
+
+def require_built(built: dict[str, Path], name: str) -> Path:
+    """The built module ``name``; skip the test when it was left out because Rust is missing."""
+    if name not in built:
+        pytest.skip(f"{name} is not built: {RUST_MISSING}")
+    return built[name]
 
 
 def line_of(name: str, text: str) -> int:

@@ -26,12 +26,25 @@ __all__ = ["DebuggeeError", "LaunchOptions", "attach", "check_program", "launch"
 SOURCE_DEBUGGER = "adapters.source.debugger"
 
 
-def launch(options: LaunchOptions, backend: str = "agent", **source_options) -> SourceDebugger:
+def launch(
+    options: LaunchOptions,
+    backend: str = "agent",
+    on_progress: Callable[[str], None] | None = None,
+    **source_options,
+) -> SourceDebugger:
     """Start ``options.program`` under ``backend`` (``agent`` or ``gdb``), paused before its first
-    instruction; ``source_options`` go to ``SourceDebugger`` (path_mappings, on_output, on_module)."""
+    instruction; ``on_progress`` hears of each slow step; ``source_options`` go to ``SourceDebugger``
+    (path_mappings, on_output, on_module)."""
     artifact = Artifact(options.program, options.module_file)  # names modules, tells stale debug info
     on_output = source_options.get("on_output")
-    return _adopt(lambda: launch_debuggee(options, backend, on_output, artifact), artifact=artifact, **source_options)
+
+    def start() -> Debuggee:
+        debuggee = launch_debuggee(options, backend, on_output, artifact, on_progress)
+        if on_progress:
+            on_progress(f"Reading the debug info of {options.program.name}")
+        return debuggee
+
+    return _adopt(start, artifact=artifact, **source_options)
 
 
 def attach(host: str, port: int, **source_options) -> SourceDebugger:

@@ -239,8 +239,12 @@ class FrameVariables:
                 scopes.append(self._scope_of("Locals", lambda: [damage], "locals"))
                 scopes.extend(self.wasm_scopes())
                 return scopes
-            scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
-            scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
+            # An empty scope is left out: clients expand only the first scope (VS Code), and at a
+            # stop in `main(void)` that would be an empty Arguments, with Locals collapsed below it.
+            if visible.arguments:
+                scopes.append(self._scope_of("Arguments", lambda: self._named(visible.arguments), "arguments"))
+            if visible.locals:
+                scopes.append(self._scope_of("Locals", lambda: self._named(visible.locals), "locals"))
             unit = self._scope_die.cu.cu_offset
             scopes.append(
                 self._scope_of("Globals", lambda: self._named(unit_globals(self._resolver, unit), False), None)

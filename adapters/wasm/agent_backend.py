@@ -10,7 +10,9 @@ program's stdout and stderr to the ``on_output`` callback as they come.
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
+import shlex
 import socket
 import subprocess
 import threading
@@ -41,7 +43,9 @@ from adapters.wasm.traps import describe_trap, is_exit_call
 from adapters.wasm.values import WasmValue
 from adapters.wasm.wasmtime_cli import find_wasmtime
 
+log = logging.getLogger(__name__)
 OutputCallback = Callable[[str, str], None]  # (category: stdout | stderr | console, text)
+ProgressCallback = Callable[[str], None]  # the launch has reached a step that may take a while
 
 CONNECT_TIMEOUT = 120.0  # the first run compiles the 18 MB agent (~8 s; much more on a loaded machine)
 REPLY_TIMEOUT = 60.0
@@ -56,20 +60,26 @@ PRECOMPILED_FOR_DEBUGGING = (
 
 
 def launch(
-    options: LaunchOptions, on_output: OutputCallback | None = None, artifact: Artifact | None = None
+    options: LaunchOptions,
+    on_output: OutputCallback | None = None,
+    artifact: Artifact | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> AgentDebuggee:
     """Start the program under our agent, paused before its first instruction; ``artifact``
     (the launched files, read from ``options`` when not given) names its modules."""
-    """Start the program paused before its first instruction."""
     kind = check_program(options.program, options.allow_precompiled)
     wasmtime = find_wasmtime(options.wasmtime)
-    agent = agent_path()
+    agent = agent_path(on_progress)
+    if on_progress:
+        on_progress("Starting Wasmtime (the first time, it compiles the debugger agent: ~8 s)")
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     command = [str(wasmtime.path), "run", "-D", f"debugger={agent}", "-D", f"arg={port}"]
     if kind == "module":
         command += ["-D", f"arg={protocol.ONE_INSTANCE_PER_MODULE}"]  # components may instantiate a module twice
-    process = spawn([*command, *run_arguments(options, kind == "precompiled")], options)
+    command += run_arguments(options, kind == "precompiled")
+    log.debug("starting %s", shlex.join(command))
+    process = spawn(command, options)
     try:
         connection = _accept(listener, process)
     except DebuggeeError as error:

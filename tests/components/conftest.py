@@ -11,12 +11,13 @@ from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.wasm.process import LaunchOptions
 from tests.components.build_components import SOURCES, build_components
-from tests.conftest import marker_lines
+from tests.conftest import marker_lines, require_tool
 
 
 @pytest.fixture(scope="session")
 def components() -> dict[str, Path]:
     """``greet``, ``greet.component``, ``scale``, ``twice``, ``twice.component`` -> built file."""
+    require_tool("npm", "jco, which builds the component fixtures", "apt-get install npm")
     return build_components()
 
 

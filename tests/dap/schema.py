@@ -10,19 +10,12 @@ from typing import Any
 from jsonschema import Draft4Validator
 
 REPO = Path(__file__).resolve().parents[2]
-SCHEMA_CANDIDATES = (REPO.parent / "shared" / "dap" / "debugAdapterProtocol.json",)
-
-
-def schema_path() -> Path:
-    for candidate in SCHEMA_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"the DAP schema is not at {SCHEMA_CANDIDATES[0]} (shared/ must sit beside the repo)")
+SCHEMA = Path(__file__).resolve().parent / "dap-schema" / "debugAdapterProtocol.json"  # vendored, MIT
 
 
 @cache
 def _definitions() -> dict[str, Any]:
-    return json.loads(schema_path().read_text())["definitions"]
+    return json.loads(SCHEMA.read_text())["definitions"]
 
 
 @cache

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from dap_server.transport import MESSAGE_LOG_VARIABLE
+from tests.conftest import require_tool
 from tests.dap.schema import REPO
 
 CLIENT_DIR = REPO / "tests" / "dap_client"
 
 
 def install_client() -> None:
-    npm = shutil.which("npm")
-    assert npm, "npm (node 20) is needed for the DebugClient tests"
+    npm = require_tool("npm", "VS Code's DebugClient", "apt-get install nodejs npm")
     if not (CLIENT_DIR / "node_modules" / "@vscode" / "debugadapter-testsupport").is_dir():
         command = "ci" if (CLIENT_DIR / "package-lock.json").exists() else "install"
         subprocess.run([npm, command, "--no-audit", "--no-fund"], cwd=CLIENT_DIR, check=True, timeout=600)

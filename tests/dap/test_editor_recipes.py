@@ -22,7 +22,7 @@ import pytest
 from lupa import luajit21
 
 from adapters.wasm.wasmtime_cli import find_wasmtime
-from tests.conftest import EXAMPLE_SOURCES, line_of
+from tests.conftest import EXAMPLE_SOURCES, line_of, require_built, require_tool
 from tests.dap.client import StdioServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,8 +51,14 @@ def doc_block(heading: str, language: str) -> str:
     return block
 
 
-def run_session(server_env: dict[str, str], command: list[str], cwd: Path, client: dict[str, Any],
-                launch: dict[str, Any], example: str) -> tuple[str, int]:
+def run_session(
+    server_env: dict[str, str],
+    command: list[str],
+    cwd: Path,
+    client: dict[str, Any],
+    launch: dict[str, Any],
+    example: str,
+) -> tuple[str, int]:
     """Start the adapter and debug ``example`` as an editor's DAP client does.
 
     Returns the name of the function the breakpoint stopped in, and the program's exit code."""
@@ -64,8 +70,9 @@ def run_session(server_env: dict[str, str], command: list[str], cwd: Path, clien
         dap.ok("initialize", {**client, "pathFormat": "path", "linesStartAt1": True, "columnsStartAt1": True})
         launched = dap.send_request("launch", launch)  # answered once configuration is done
         dap.event("initialized")
-        breakpoints = dap.ok("setBreakpoints", {"source": {"path": str(source)},
-                                                "breakpoints": [{"line": line_of(example, text)}]})
+        breakpoints = dap.ok(
+            "setBreakpoints", {"source": {"path": str(source)}, "breakpoints": [{"line": line_of(example, text)}]}
+        )
         assert breakpoints["breakpoints"][0]["verified"], breakpoints
         dap.ok("setExceptionBreakpoints", {"filters": []})
         dap.ok("configurationDone")
@@ -88,19 +95,31 @@ def run_session(server_env: dict[str, str], command: list[str], cwd: Path, clien
 
 # -- Neovim (nvim-dap) ------------------------------------------------------------------------------
 
+
 class NvimDap:
     """An nvim-dap set-up evaluated in LuaJIT with ``require("dap")`` and the ``vim`` calls it makes."""
 
-    def __init__(self, lua_source: str, cwd: Path, typed_program: Path | None = None) -> None:
+    def __init__(
+        self, lua_source: str, cwd: Path, typed_program: Path | None = None, reads_launch_json: bool = False
+    ) -> None:
+        """``reads_launch_json``: an nvim-dap that offers .vscode/launch.json's configurations itself."""
         self.cwd = cwd
         lua = luajit21.LuaRuntime(unpack_returned_tuples=True)
         self.dap = lua.eval("{ adapters = {}, configurations = {} }")
+        if reads_launch_json:
+            self.dap.providers = lua.eval('{ configs = { ["dap.launch.json"] = function() return {} end } }')
         lua.globals().package.loaded["dap"] = self.dap
         typed = str(typed_program) if typed_program else ""
-        lua.globals().vim = lua.table_from({"fn": lua.table_from({
-            "getcwd": lambda: str(cwd),
-            "input": lambda *prompt_and_default: typed,  # what the user types at the prompt
-        })})
+        lua.globals().vim = lua.table_from(
+            {
+                "fn": lua.table_from(
+                    {
+                        "getcwd": lambda: str(cwd),
+                        "input": lambda *prompt_and_default: typed,  # what the user types at the prompt
+                    }
+                )
+            }
+        )
         lua.execute(lua_source)
 
     def adapter_command(self, name: str) -> list[str]:
@@ -133,11 +152,22 @@ def test_each_examples_nvim_dap_lua_debugs_it(example, examples, server_env):
     directory = EXAMPLE_SOURCES[example].parent
     recipe = NvimDap((directory / "nvim-dap.lua").read_text(), directory)
     configuration = recipe.configuration(FILETYPES[example])
-    assert Path(configuration["program"]) == examples[example]
+    assert Path(configuration["program"]) == require_built(examples, example)
     command = recipe.adapter_command(configuration["type"])
     function, exit_code = run_session(server_env, command, directory, NVIM_CLIENT, configuration, example)
     assert STOPS[example][1] in function
     assert exit_code == exit_code_without_debugger(examples[example])
+
+
+@pytest.mark.parametrize("example", sorted(STOPS))
+def test_each_example_offers_its_configuration_once_to_an_nvim_dap_that_reads_launch_json(example):
+    directory = EXAMPLE_SOURCES[example].parent
+    older = NvimDap((directory / "nvim-dap.lua").read_text(), directory).configuration(FILETYPES[example])
+    newer = NvimDap((directory / "nvim-dap.lua").read_text(), directory, reads_launch_json=True)
+    assert FILETYPES[example] not in newer.dap.configurations  # launch.json's is the one offered
+    launch_json = (directory / ".vscode" / "launch.json").read_text().replace("${workspaceFolder}", str(directory))
+    (from_launch_json,) = json.loads(launch_json)["configurations"]
+    assert from_launch_json == older  # and it is the same
 
 
 def test_the_neovim_recipe_in_the_docs_debugs_the_program_typed_at_its_prompt(examples, server_env):
@@ -153,15 +183,19 @@ def test_the_neovim_recipe_in_the_docs_debugs_the_program_typed_at_its_prompt(ex
 # -- Emacs (dape) -----------------------------------------------------------------------------------
 
 # Loads the recipe with what it takes from dape (its list of configurations and `dape-cwd`, the
-# project directory) and prints the configuration as dape uses it: the adapter command, and the
-# launch arguments from the :keyword entries, values evaluated by dape's rules (a function is
-# called, a bound symbol is replaced by its value).
+# project's root as dape finds it) and prints the configuration as dape uses it, from a buffer
+# visiting the source: the adapter command, and the launch arguments from the :keyword entries,
+# values evaluated by dape's rules (a function is called, a bound symbol is replaced by its value).
 DAPE_READER = """
 (require 'json)
+(require 'project)
 (defvar dape-configs nil)
-(defun dape-cwd () (expand-file-name default-directory))
+(defun dape-cwd ()
+  (or (let ((project (project-current))) (and project (expand-file-name (project-root project))))
+      default-directory))
 (provide 'dape)
 (load (car command-line-args-left) nil t)
+(set-buffer (find-file-noselect (cadr command-line-args-left)))
 (defun recipe-value (value)
   (cond ((functionp value) (funcall value))
         ((and (symbolp value) (boundp value) (not (eq (symbol-value value) value)))
@@ -184,18 +218,21 @@ def test_the_emacs_dape_recipe_in_the_docs_debugs_the_example(examples, server_e
     recipe.write_text(doc_block("Emacs", "elisp"))
     reader = tmp_path / "read-recipe.el"
     reader.write_text(DAPE_READER)
-    completed = subprocess.run(["emacs", "--batch", "-Q", "-l", str(reader), str(recipe)], cwd=directory,
-                               capture_output=True, text=True, timeout=EMACS_TIMEOUT, check=True)
+    emacs = require_tool("emacs", "reading the dape recipe", "apt-get install emacs-nox")
+    command = [emacs, "--batch", "-Q", "-l", str(reader), str(recipe), str(EXAMPLE_SOURCES["inventory"])]
+    completed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=EMACS_TIMEOUT, check=True)
     dape = json.loads(completed.stdout)
     assert dape["launch"]["cwd"].rstrip("/") == str(directory)
     assert (directory / dape["launch"]["program"]).resolve() == examples["inventory"]
     client = {"clientID": "dape", "adapterID": "wasmtime"}
-    function, exit_code = run_session(server_env, [dape["command"], *dape["args"]], directory, client,
-                                      dape["launch"], "inventory")
+    function, exit_code = run_session(
+        server_env, [dape["command"], *dape["args"]], directory, client, dape["launch"], "inventory"
+    )
     assert function == "order_total" and exit_code == exit_code_without_debugger(examples["inventory"])
 
 
 # -- Helix ------------------------------------------------------------------------------------------
+
 
 def test_the_helix_recipe_in_the_docs_debugs_the_file_picked_for_its_template(examples, server_env):
     directory = EXAMPLE_SOURCES["inventory"].parent
@@ -206,7 +243,8 @@ def test_the_helix_recipe_in_the_docs_debugs_the_file_picked_for_its_template(ex
     picked = str(examples["inventory"].relative_to(directory))  # the file chosen at the completion prompt
     launch = {key: value.replace("{0}", picked) for key, value in template["args"].items()}
     client = {"clientID": "hx", "clientName": "helix", "adapterID": debugger["name"]}
-    function, exit_code = run_session(server_env, [debugger["command"], *debugger["args"]], directory, client,
-                                      launch, "inventory")
+    function, exit_code = run_session(
+        server_env, [debugger["command"], *debugger["args"]], directory, client, launch, "inventory"
+    )
     assert template["request"] == "launch"
     assert function == "order_total" and exit_code == exit_code_without_debugger(examples["inventory"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EXAMPLE_SOURCES, line_of
+from tests.conftest import EXAMPLE_SOURCES, line_of, require_built
 from tests.dap.client import DapClient
 from tests.dap.session_helpers import (
     FIXTURE_SOURCES,
@@ -39,7 +39,7 @@ def test_cpp_strings_and_static_members(client: DapClient, fixtures, markers) ->
 
 def test_rust_trait_object_shows_the_value_behind_it(client: DapClient, fixtures, markers) -> None:
     line = markers("lang/rust_values.rs")["inspect"]
-    launch_to_breakpoint(client, fixtures["rust_values"], LANG / "rust_values.rs", [line])
+    launch_to_breakpoint(client, require_built(fixtures, "rust_values"), LANG / "rust_values.rs", [line])
     frame = top_frame(client)
     arguments = variables(client, scope_reference(client, frame["id"], "Arguments"))
     shape = arguments["shape"]
@@ -55,7 +55,7 @@ def test_a_rust_line_that_owns_dead_code_stops_there_once_through_dap(client: Da
     sees one stop, on that line, for the breakpoint it set, and then the program's end."""
     source = EXAMPLE_SOURCES["library"]
     line = line_of("library", 'match find_by_author(&books, "Sagan")')
-    stopped = launch_to_breakpoint(client, examples["library"], source, [line])
+    stopped = launch_to_breakpoint(client, require_built(examples, "library"), source, [line])
     assert stopped["body"]["reason"] == "breakpoint" and stopped["body"]["hitBreakpointIds"]
     assert top_frame(client)["line"] == line
     client.ok("continue", {"threadId": 1})

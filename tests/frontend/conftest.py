@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_SOURCES
+from tests.conftest import EXAMPLE_SOURCES, require_built
 
 REPO = Path(__file__).resolve().parents[2]
 BATCH_TIMEOUT = 240  # seconds; a run takes a few, the first start compiles the debugger component
@@ -29,8 +29,7 @@ def debug_batch(examples: dict[str, Path]) -> Callable[..., BatchRun]:
     """Runs ``wasmtime-dap debug --batch -ex CMD... EXAMPLE`` in the example's directory."""
 
     def run(name: str, *commands: str, options: tuple[str, ...] = ()) -> BatchRun:
-        assert name in examples, f"{name} was not built: {sorted(examples)}"
-        program = examples[name]
+        program = require_built(examples, name)
         ex = [item for command in commands for item in ("-ex", command)]
         environment = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
         # As if the project were installed, although the examples' directories are outside it.

@@ -18,7 +18,7 @@ from adapters.wasm.debuggee import Breakpoint, StopReason
 from adapters.wasm.frame_pointer import GlobalOffset, local_as_global
 from adapters.wasm.process import LaunchOptions
 from adapters.wasm.reachability import is_unreachable
-from tests.conftest import EXAMPLE_SOURCES, FIXTURES
+from tests.conftest import EXAMPLE_SOURCES, FIXTURES, require_built
 
 WAIT = 60.0
 MASK = 0xFFFFFFFF
@@ -67,7 +67,7 @@ def test_in_c_and_cpp(fixtures, name):
 
 @pytest.mark.parametrize("name", EXAMPLE_PROGRAMS)
 def test_in_zig_and_rust(examples, name):
-    check_every_aliased_line(examples[name], EXAMPLE_SOURCES[name])
+    check_every_aliased_line(require_built(examples, name), EXAMPLE_SOURCES[name])
 
 
 def check_every_aliased_line(wasm: Path, source: Path) -> None:

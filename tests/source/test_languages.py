@@ -15,7 +15,7 @@ from adapters.source import launching
 from adapters.source.debugger import SourceDebugger
 from adapters.source.model import BreakpointSpec, StopKind, Variable
 from adapters.wasm.process import LaunchOptions
-from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines
+from tests.conftest import EXAMPLE_SOURCES, FIXTURES, line_of, marker_lines, require_built
 
 LANG = FIXTURES / "lang"
 
@@ -87,10 +87,7 @@ def first_stops(stops: dict[str, list[Stop]]) -> dict[str, Stop]:
 
 @pytest.fixture(scope="module")
 def rust(fixtures) -> dict[str, Stop]:
-    assert "rust_values" in fixtures, (
-        "rustc with the wasm32-wasi std is needed (apt-get install rustc libstd-rust-dev-wasm32)"
-    )
-    return first_stops(run_to_markers(fixtures["rust_values"], LANG / "rust_values.rs"))
+    return first_stops(run_to_markers(require_built(fixtures, "rust_values"), LANG / "rust_values.rs"))
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +275,7 @@ def test_a_rust_line_that_owns_dead_code_stops_only_where_its_code_runs(examples
     breakpoint set there at the entry of the next function, a stop nobody asked for."""
     source = EXAMPLE_SOURCES["library"]
     line = line_of("library", 'match find_by_author(&books, "Sagan")')
-    debugger = launching.launch(LaunchOptions(examples["library"]))
+    debugger = launching.launch(LaunchOptions(require_built(examples, "library")))
     try:
         (module_id,) = debugger.symbols
         _, pcs = debugger.symbols[module_id].resolve_line(str(source), line)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_tool
+
 EXTENSION_DIR = Path(__file__).resolve().parents[2] / "vscode-extension"
 EXPECTED_VSIX_FILES = {
     "extension/package.json",
@@ -23,8 +25,7 @@ EXPECTED_VSIX_FILES = {
 
 
 def run_npm(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    npm = shutil.which("npm")
-    assert npm is not None, "npm is required (CI installs node 20 and npm)"
+    npm = require_tool("npm", "building and testing the VS Code extension", "apt-get install nodejs npm")
     result = subprocess.run(
         [npm, *args], cwd=cwd, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
     )
@@ -38,8 +39,11 @@ def clean_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     checkout = tmp_path_factory.mktemp("extension") / "vscode-extension"
     shutil.copytree(EXTENSION_DIR, checkout, ignore=shutil.ignore_patterns("node_modules", "*.vsix"))
     # The manifest tests also read the examples' launch.json files beside the extension.
-    shutil.copytree(EXTENSION_DIR.parent / "examples", checkout.parent / "examples",
-                    ignore=shutil.ignore_patterns("build", "target"))
+    shutil.copytree(
+        EXTENSION_DIR.parent / "examples",
+        checkout.parent / "examples",
+        ignore=shutil.ignore_patterns("build", "target"),
+    )
     run_npm("ci", "--no-audit", "--no-fund", cwd=checkout)
     return checkout
 

@@ -1,25 +1,33 @@
-"""Building the agent component from this package's sources, once, into a cache.
+"""Building the agent component from this package's sources, once, and having Wasmtime compile it once.
 
-The cache key is a hash of the guest sources, the WIT and the componentize-py
-version, so an upgrade rebuilds and concurrent sessions share one build.
+Installing the package builds the agent into ``prebuilt/`` (``setup.py``) and has Wasmtime compile
+it into Wasmtime's own cache, so the first launch does neither. Without a prebuilt agent (a source
+tree never installed, a changed guest) it is built on first use into a cache. Either file is named
+by a hash of the guest sources, the WIT and the componentize-py version, so an upgrade rebuilds
+and concurrent sessions share one build.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
 from adapters.wasm.host_os import exclusive_lock
+from adapters.wasm.wasmtime_cli import find_wasmtime
 
 AGENT_DIR = Path(__file__).parent
 GUEST_DIR = AGENT_DIR / "guest"
 WIT_DIR = AGENT_DIR / "wit"
+PREBUILT_DIR = AGENT_DIR / "prebuilt"
 WORLD = "wasmtime-dap:agent/agent"
+EMPTY_MODULE = b"\0asm\1\0\0\0"  # a module with nothing in it, to start Wasmtime with the agent
 
 
 class AgentBuildError(Exception):
@@ -40,16 +48,65 @@ def _source_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def agent_path() -> Path:
-    """The built agent component, building it first if needed (~10 s, once)."""
-    target = cache_dir() / f"agent-{_source_hash()}.wasm"
+def _agent_name() -> str:
+    return f"agent-{_source_hash()}.wasm"
+
+
+def agent_path(on_progress: Callable[[str], None] | None = None) -> Path:
+    """The built agent component: the one installed with the package, or one built into the
+    cache first if needed (~10 s, once; ``on_progress`` is told before it starts)."""
+    shipped = PREBUILT_DIR / _agent_name()
+    if shipped.is_file():
+        return shipped
+    return build_agent(cache_dir(), on_progress)
+
+
+def build_agent(directory: Path, on_progress: Callable[[str], None] | None = None) -> Path:
+    """The agent built into ``directory`` unless it is there already."""
+    target = directory.resolve() / _agent_name()
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.with_suffix(".lock"), "w") as lock, exclusive_lock(lock):  # another session may be building it
         if not target.is_file():
+            if on_progress:
+                on_progress("Building the debugger agent (once; ~10 s)")
             _build(target)
     return target
+
+
+def prepare_agent(directory: Path | None = None, report: Callable[[str], None] = print) -> Path:
+    """Build the agent (into ``directory``, by default where launches look for it) and have
+    Wasmtime compile it, so that the first launch does neither; the agent's path."""
+    if directory is None:
+        agent = agent_path(report)
+    else:
+        name = _agent_name()
+        for old in directory.glob("agent-*"):  # an agent of other sources, or a lock
+            if old.name != name:
+                old.unlink()
+        try:
+            agent = build_agent(directory, report)
+        finally:
+            (directory / name).with_suffix(".lock").unlink(missing_ok=True)
+    report("Having Wasmtime compile the debugger agent into its cache (~8 s, unless it is there already)")
+    compile_into_wasmtime_cache(find_wasmtime(None).path, agent)
+    return agent
+
+
+def compile_into_wasmtime_cache(wasmtime: Path, agent: Path) -> None:
+    """Have Wasmtime compile the agent (~8 s) into its compilation cache, as a launch would.
+
+    Wasmtime compiles the debugger component before it runs it; the agent, told a port nobody
+    listens on, then ends at once. Wasmtime's cache is keyed by the component's bytes and the
+    engine's settings, so the next launch with this Wasmtime finds it compiled."""
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    with tempfile.TemporaryDirectory() as scratch:
+        program = Path(scratch) / "empty.wasm"
+        program.write_bytes(EMPTY_MODULE)
+        command = [str(wasmtime), "run", "-D", f"debugger={agent}", "-D", f"arg={port}", str(program)]
+        subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, timeout=600, check=False)
 
 
 def _build(target: Path) -> None:
@@ -75,4 +132,4 @@ def componentize(wit: Path, world: str, sources: Path, module: str, output: Path
 
 
 if __name__ == "__main__":
-    print(agent_path())
+    print(prepare_agent())
