@@ -62,8 +62,11 @@ def editor_environment(tmp_path: Path) -> Iterator[dict[str, str]]:
         tag.split("=")[0]: tag.split("=")[1],
     }
     yield environment
-    leftovers = {pid: procfs.command_line(pid) for pid in processes_tagged(tag)
-                 if not procfs.wait_for_exit(pid, LEFTOVER_TIMEOUT)}
+    leftovers = {
+        pid: procfs.command_line(pid)
+        for pid in processes_tagged(tag)
+        if not procfs.wait_for_exit(pid, LEFTOVER_TIMEOUT)
+    }
     for pid in leftovers:
         try:
             os.kill(pid, 9)

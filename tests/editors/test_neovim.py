@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from build import build_all
+
 from tests.conftest import EXAMPLE_SOURCES, line_of
 from tests.editors.conftest import copy_client
 
@@ -58,10 +58,29 @@ def run_nvim(nvim_dap: Path, params: dict[str, Any], scratch: Path, environment:
     params = {**params, "result": str(scratch / "outcome.json"), "timeout_ms": STEP_TIMEOUT_MS}
     params_file = scratch / "params.json"
     params_file.write_text(json.dumps(params))
-    command = ["nvim", "--headless", "-u", "NONE", "-i", "NONE", "--cmd", f"set rtp+={nvim_dap}",
-               "-c", "runtime! plugin/dap.lua", "-c", f"luafile {DRIVER}"]
-    completed = subprocess.run(command, env={**environment, "NVIM_DAP_TEST": str(params_file)}, cwd=params["folder"],
-                               capture_output=True, text=True, timeout=NVIM_TIMEOUT, stdin=subprocess.DEVNULL)
+    command = [
+        "nvim",
+        "--headless",
+        "-u",
+        "NONE",
+        "-i",
+        "NONE",
+        "--cmd",
+        f"set rtp+={nvim_dap}",
+        "-c",
+        "runtime! plugin/dap.lua",
+        "-c",
+        f"luafile {DRIVER}",
+    ]
+    completed = subprocess.run(
+        command,
+        env={**environment, "NVIM_DAP_TEST": str(params_file)},
+        cwd=params["folder"],
+        capture_output=True,
+        text=True,
+        timeout=NVIM_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
     outcome_file = Path(params["result"])
     assert outcome_file.exists(), f"Neovim wrote no outcome:\n{completed.stdout}\n{completed.stderr}"
     return json.loads(outcome_file.read_text())
@@ -70,8 +89,9 @@ def run_nvim(nvim_dap: Path, params: dict[str, Any], scratch: Path, environment:
 def example_folder(example: str, scratch: Path) -> Path:
     """A copy of the example's folder with its program built there, as a user has it after building it."""
     source = EXAMPLE_SOURCES[example]
-    folder = Path(shutil.copytree(source.parent, scratch / source.parent.name,
-                                  ignore=shutil.ignore_patterns("build", "target")))
+    folder = Path(
+        shutil.copytree(source.parent, scratch / source.parent.name, ignore=shutil.ignore_patterns("build", "target"))
+    )
     if example not in build_all([folder / source.name]):
         pytest.skip(f"no compiler for {source.name} is installed (see examples/build.py)")
     return folder
@@ -102,8 +122,10 @@ def check_session(outcome: dict[str, Any], example: str, folder: Path) -> None:
 
 def nvim_dap_or_skip(version: str, nvim: str, tmp_path: Path) -> Path:
     if version == "latest" and nvim_release(nvim) < LATEST_NVIM_DAP_NEEDS:
-        pytest.skip(f"nvim-dap's latest needs Neovim >= 0.11 (its README), this is {nvim}: on 0.7.2 its first "
-                    "session fails at stdpath('log'), which Neovim 0.8 added")
+        pytest.skip(
+            f"nvim-dap's latest needs Neovim >= 0.11 (its README), this is {nvim}: on 0.7.2 its first "
+            "session fails at stdpath('log'), which Neovim 0.8 added"
+        )
     return copy_client(f"nvim-dap-{version}", tmp_path)
 
 
@@ -115,7 +137,10 @@ def nvim_release(version_line: str) -> tuple[int, ...]:
 @pytest.mark.parametrize("version", NVIM_DAP_VERSIONS)
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_example_recipe_stops_shows_variables_and_runs_to_exit(
-    nvim: str, version: str, example: str, tmp_path: Path,
+    nvim: str,
+    version: str,
+    example: str,
+    tmp_path: Path,
     editor_environment: dict[str, str],
 ) -> None:
     nvim_dap = nvim_dap_or_skip(version, nvim, tmp_path)

@@ -162,7 +162,8 @@ class WasmtimeConfigurationProvider {
 
 /** Lets the user choose one of the workspace's .wasm files. */
 async function pickProgram() {
-  const files = await vscode.workspace.findFiles('**/*.wasm', '**/node_modules/**', 200);
+  // Packages in node_modules or a virtual environment may ship .wasm files of their own.
+  const files = await vscode.workspace.findFiles('**/*.wasm', '**/{node_modules,.venv,venv}/**', 200);
   if (files.length === 0) {
     void vscode.window.showErrorMessage(
       'wasmtime: no .wasm file in this workspace. Build your program with debug info (-g) first, or add a launch.json.',
