@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -68,8 +69,6 @@ def editor_environment(tmp_path: Path) -> Iterator[dict[str, str]]:
         if not procfs.wait_for_exit(pid, LEFTOVER_TIMEOUT)
     }
     for pid in leftovers:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
     assert not leftovers, f"processes still running after the editor quit: {leftovers}"

@@ -151,13 +151,16 @@ def test_example_recipe_stops_shows_variables_and_runs_to_exit(
 
 def port_recipe() -> str:
     """The Lua of docs/editors.md's Neovim recipe where nvim-dap starts the adapter on a free port (commented
-    out there, as an alternative to the stdio one), uncommented."""
+    out there, as an alternative to the stdio one), uncommented: from its first line of code after the
+    "-- Or: ... free port" prose to the blank line that ends it."""
     section = EDITORS_DOC.read_text().split("## 3. Neovim", 1)[1].split("\n## ", 1)[0]
     lines = section.splitlines()
-    (port_line,) = [n for n, line in enumerate(lines) if 'port = "${port}"' in line]
-    start = max(n for n in range(port_line) if lines[n].startswith("-- dap.adapters.wasmtime = {"))
-    end = next(n for n in range(port_line, len(lines)) if lines[n] == "-- }")
-    recipe = (line.removeprefix("-- ") for line in lines[start : end + 1])
+    (header,) = [n for n, line in enumerate(lines) if line.startswith("-- Or:") and "free port" in line]
+    start = next(n for n in range(header, len(lines)) if re.match(r"-- (local |dap\.|vim\.)", lines[n]))
+    end = lines.index("", start)
+    assert all(line.startswith("-- ") for line in lines[start:end]), lines[start:end]
+    recipe = [line.removeprefix("-- ") for line in lines[start:end]]
+    assert any('port = "${port}"' in line for line in recipe), recipe
     return "\n".join(['local dap = require("dap")', *recipe])
 
 
