@@ -31,7 +31,6 @@ end
 
 local function run()
   local dap = require("dap")
-  dap.set_log_level("TRACE")
   -- The user picks the first configuration offered; the names offered are kept for the test.
   vim.ui.select = function(items, opts, on_choice)
     for _, item in ipairs(items) do

@@ -208,4 +208,4 @@ function probeResult(error) {
   return { ok: false, reason: `failed: ${String(error.message).split('\n')[0]}` };
 }
 
-module.exports = { candidates, describeFailure, findInterpreter, nodeHost, probeResult, PROBE_SCRIPT };
+module.exports = { describeFailure, findInterpreter, nodeHost, probeResult };
