@@ -25,7 +25,7 @@ import pytest
 from build import build_all
 
 from tests.conftest import EXAMPLE_SOURCES, line_of
-from tests.editors.conftest import REPO
+from tests.editors.conftest import REPO, end_tagged_processes, new_tag
 
 pytestmark = pytest.mark.vscode_ui
 
@@ -106,7 +106,9 @@ def code_server(node: str, vsix: Path, tmp_path_factory: pytest.TempPathFactory)
             }
         )
     )
+    tag = new_tag()
     environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    environment[tag[0]] = tag[1]
     environment.update(
         {
             "HOME": str(home),
@@ -144,6 +146,13 @@ def code_server(node: str, vsix: Path, tmp_path_factory: pytest.TempPathFactory)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        leftovers = end_tagged_processes(tag)  # code-server's own helpers are killed too, if they linger
+        adapters = {
+            pid: args
+            for pid, args in leftovers.items()
+            if "dap_server" in args or (args and Path(args[0]).name == "wasmtime")
+        }
+        assert not adapters, f"adapter processes still running after VS Code quit: {adapters}"
 
 
 def wait_for_url(server: subprocess.Popen[str]) -> str:
