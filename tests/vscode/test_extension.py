@@ -40,8 +40,11 @@ def clean_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     checkout = tmp_path_factory.mktemp("extension") / "vscode-extension"
     shutil.copytree(EXTENSION_DIR, checkout, ignore=shutil.ignore_patterns("node_modules", "*.vsix"))
     # The manifest tests also read the examples' launch.json files beside the extension.
-    shutil.copytree(EXTENSION_DIR.parent / "examples", checkout.parent / "examples",
-                    ignore=shutil.ignore_patterns("build", "target"))
+    shutil.copytree(
+        EXTENSION_DIR.parent / "examples",
+        checkout.parent / "examples",
+        ignore=shutil.ignore_patterns("build", "target"),
+    )
     run_npm("ci", "--no-audit", "--no-fund", cwd=checkout)
     return checkout
 
