@@ -21,6 +21,8 @@ EXPECTED_VSIX_FILES = {
     "extension/src/extension.js",
     "extension/src/adapterCommand.js",
     "extension/src/debugConfiguration.js",
+    "extension/src/interpreter.js",
+    "extension/src/pythonExtension.js",
 }
 
 

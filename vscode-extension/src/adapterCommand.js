@@ -3,21 +3,21 @@
  * How to reach the debug adapter, decided from the extension's settings alone
  * (no VS Code API here, so it can be tested with plain Node).
  */
-const path = require('path');
 
 const SERVER_HOST = '127.0.0.1';
+const ADAPTER_MODULE_ARGS = ['-m', 'dap_server'];
 
 /**
- * @typedef {{ kind: 'executable', command: string, args: string[], cwd: (string|undefined) }} ExecutablePlan
+ * @typedef {{ kind: 'executable', pythonPath: (string|undefined) }} ExecutablePlan
+ *   start the adapter with an interpreter: the configured one, or one found by interpreter.js when undefined
  * @typedef {{ kind: 'server', host: string, port: number }} ServerPlan
  */
 
 /**
  * @param {{ pythonPath?: string, serverPort?: number }} settings  the `wasmtime-dap.*` settings
- * @param {string|undefined} workspaceRoot  folder that relative interpreter paths are resolved against
  * @returns {ExecutablePlan | ServerPlan}
  */
-function planAdapter(settings, workspaceRoot) {
+function planAdapter(settings) {
   const port = settings.serverPort ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`wasmtime-dap.serverPort must be an integer between 0 and 65535, got ${port}`);
@@ -25,22 +25,13 @@ function planAdapter(settings, workspaceRoot) {
   if (port !== 0) {
     return { kind: 'server', host: SERVER_HOST, port };
   }
-  const pythonPath = (settings.pythonPath ?? '').trim() || 'python3';
-  return {
-    kind: 'executable',
-    command: resolveInterpreter(pythonPath, workspaceRoot),
-    args: ['-m', 'dap_server'],
-    cwd: workspaceRoot,
-  };
+  const pythonPath = (settings.pythonPath ?? '').trim();
+  return { kind: 'executable', pythonPath: pythonPath === '' ? undefined : pythonPath };
 }
 
-/** A bare name (`python3`) is looked up on PATH; a relative path (`.venv/bin/python`) is taken from the workspace. */
-function resolveInterpreter(pythonPath, workspaceRoot) {
-  const isBareName = !pythonPath.includes('/') && !pythonPath.includes('\\');
-  if (isBareName || path.isAbsolute(pythonPath) || workspaceRoot === undefined) {
-    return pythonPath;
-  }
-  return path.join(workspaceRoot, pythonPath);
+/** The command line that starts the adapter with `interpreter` (a candidate from interpreter.js). */
+function adapterCommandLine(interpreter) {
+  return { command: interpreter.command, args: [...interpreter.args, ...ADAPTER_MODULE_ARGS] };
 }
 
-module.exports = { planAdapter, SERVER_HOST };
+module.exports = { adapterCommandLine, planAdapter, SERVER_HOST };

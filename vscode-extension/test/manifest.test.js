@@ -118,7 +118,7 @@ describe('package.json manifest', () => {
   it('declares the adapter settings with defaults', () => {
     const { properties } = manifest.contributes.configuration;
     assert.deepStrictEqual(Object.keys(properties), ['wasmtime-dap.pythonPath', 'wasmtime-dap.serverPort']);
-    assert.strictEqual(properties['wasmtime-dap.pythonPath'].default, 'python3');
+    assert.strictEqual(properties['wasmtime-dap.pythonPath'].default, '');
     assert.strictEqual(properties['wasmtime-dap.serverPort'].default, 0);
     for (const schema of Object.values(properties)) {
       assert.ok(schema.markdownDescription);

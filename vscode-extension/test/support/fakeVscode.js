@@ -11,6 +11,10 @@ function createFakeVscode() {
     workspaceFiles: [],
     quickPickChoice: (items) => items[0],
     errors: [],
+    toastChoice: undefined,
+    commands: [],
+    output: [],
+    pythonExtension: undefined,
     factories: new Map(),
     providers: new Map(),
   };
@@ -53,9 +57,23 @@ function createFakeVscode() {
         return uri.fsPath.replace(/^\/ws\//, '');
       },
     },
+    extensions: {
+      getExtension(id) {
+        return id === 'ms-python.python' ? state.pythonExtension : undefined;
+      },
+    },
+    commands: {
+      async executeCommand(...command) {
+        state.commands.push(command);
+      },
+    },
     window: {
+      createOutputChannel() {
+        return { appendLine: (line) => state.output.push(line), dispose() {} };
+      },
       async showErrorMessage(message) {
         state.errors.push(message);
+        return state.toastChoice;
       },
       async showQuickPick(items) {
         return state.quickPickChoice(items);
