@@ -64,8 +64,22 @@ def build(functions: int) -> tuple[Path, Path]:
     output = BUILD / f"big_{functions}.wasm"
     if not output.exists():
         source.write_text(generate(functions))
-        subprocess.run([sys.executable, "-m", "ziglang", "cc", "--target=wasm32-wasi", "-g", "-O0",
-                        "-fno-sanitize=undefined", str(source), "-o", str(output)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ziglang",
+                "cc",
+                "--target=wasm32-wasi",
+                "-g",
+                "-O0",
+                "-fno-sanitize=undefined",
+                str(source),
+                "-o",
+                str(output),
+            ],
+            check=True,
+        )
     return source, output
 
 
@@ -107,8 +121,12 @@ def main() -> int:
             cold.append(seconds), cold_functions.append(function_seconds)
             seconds, function_seconds = first_breakpoint(data, source, line, cache)
             warm.append(seconds), warm_functions.append(function_seconds)
-    report = [("cold first breakpoint", cold, COLD_BUDGET), ("warm first breakpoint", warm, WARM_BUDGET),
-              ("cold first function_at", cold_functions, None), ("warm first function_at", warm_functions, None)]
+    report = [
+        ("cold first breakpoint", cold, COLD_BUDGET),
+        ("warm first breakpoint", warm, WARM_BUDGET),
+        ("cold first function_at", cold_functions, None),
+        ("warm first function_at", warm_functions, None),
+    ]
     failed = False
     for label, samples, budget in report:
         median = statistics.median(samples)

@@ -21,7 +21,7 @@ from bench.programs import Program, native
 from bench.sessions import SessionError, start
 
 DEPTH = 3  # triangle.corners[0].x
-_GDB_SCRIPT = r'''
+_GDB_SCRIPT = r"""
 import gdb, json
 DEPTH, STOPS, OUT = %(depth)d, %(stops)s, %(out)r
 AGGREGATES = (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION, gdb.TYPE_CODE_ARRAY)
@@ -68,7 +68,7 @@ while gdb.selected_inferior().pid:
         break
 with open(OUT, "w") as handle:
     json.dump(results, handle)
-'''
+"""
 
 
 @dataclass
@@ -87,10 +87,12 @@ def gdb_values(program: Program, markers: list[str]) -> dict[str, dict[str, dict
     stops = {marker: program.line(marker) for marker in markers}
     with tempfile.TemporaryDirectory() as directory:
         script, out = Path(directory) / "values.py", Path(directory) / "values.json"
-        script.write_text(_GDB_SCRIPT % {"depth": DEPTH, "stops": json.dumps(stops), "out": str(out),
-                                         "source": program.source.name})
-        subprocess.run(["gdb", "-batch", "-nx", "-x", str(script), str(binary)], capture_output=True, timeout=120,
-                       check=True)
+        script.write_text(
+            _GDB_SCRIPT % {"depth": DEPTH, "stops": json.dumps(stops), "out": str(out), "source": program.source.name}
+        )
+        subprocess.run(
+            ["gdb", "-batch", "-nx", "-x", str(script), str(binary)], capture_output=True, timeout=120, check=True
+        )
         return json.loads(out.read_text())
 
 
@@ -125,8 +127,10 @@ def compare(reference: dict[str, dict[str, dict]], shown: dict[str, dict[str, st
             if actual is not None and normalise(actual) == expected:
                 result.matched += 1
             else:
-                result.mismatches.append(f"{marker}: `{name}` gdb `{leaf['value']}`, adapter "
-                                         + ("(missing)" if actual is None else f"`{actual}`"))
+                result.mismatches.append(
+                    f"{marker}: `{name}` gdb `{leaf['value']}`, adapter "
+                    + ("(missing)" if actual is None else f"`{actual}`")
+                )
     return result
 
 

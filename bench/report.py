@@ -46,24 +46,30 @@ def _number(value: float) -> str:
     return f"{value:.3g}" if value >= 0.01 else f"{value:.2g}"
 
 
-def comparison_table(figures: list[Figure], results: dict[str, dict[str, Samples]], adapters: tuple[str, str],
-                     verdicts: dict[str, str]) -> str:
+def comparison_table(
+    figures: list[Figure], results: dict[str, dict[str, Samples]], adapters: tuple[str, str], verdicts: dict[str, str]
+) -> str:
     ours, theirs = adapters
-    lines = [f"| Figure | {ours} | {theirs} | ratio ({ours} / {theirs}) | Target: verdict |",
-             "|---|---|---|---|---|"]
+    lines = [f"| Figure | {ours} | {theirs} | ratio ({ours} / {theirs}) | Target: verdict |", "|---|---|---|---|---|"]
     for figure in figures:
         by_adapter = results.get(figure.key, {})
         factor = ratio(by_adapter.get(ours, Samples()), by_adapter.get(theirs, Samples()))
-        lines.append(f"| {figure.title} | {cell(by_adapter.get(ours), figure.unit)} | "
-                     f"{cell(by_adapter.get(theirs), figure.unit)} | "
-                     f"{'—' if factor is None else f'{factor:.2f}×'} | {_target(figure, verdicts)} |")
+        lines.append(
+            f"| {figure.title} | {cell(by_adapter.get(ours), figure.unit)} | "
+            f"{cell(by_adapter.get(theirs), figure.unit)} | "
+            f"{'—' if factor is None else f'{factor:.2f}×'} | {_target(figure, verdicts)} |"
+        )
     return "\n".join(lines)
 
 
-def single_table(figures: list[Figure], results: dict[str, Samples], verdicts: dict[str, str],
-                 baseline: str | None = None) -> str:
-    header = "| Figure | Median [IQR or min–max] (runs) |" + (" × the first row |" if baseline else "") + \
-        " Target: verdict |"
+def single_table(
+    figures: list[Figure], results: dict[str, Samples], verdicts: dict[str, str], baseline: str | None = None
+) -> str:
+    header = (
+        "| Figure | Median [IQR or min–max] (runs) |"
+        + (" × the first row |" if baseline else "")
+        + " Target: verdict |"
+    )
     lines = [header, "|---" * (header.count("|") - 1) + "|"]
     for figure in figures:
         samples = results.get(figure.key)
@@ -91,9 +97,11 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}; "
-            f"{_version(['wasmtime', '--version'])}; {_version(['lldb-dap-22', '--version'])}; "
-            f"Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, {platform.system()} {platform.release()}; "
+        f"{_version(['wasmtime', '--version'])}; {_version(['lldb-dap-22', '--version'])}; "
+        f"Python {platform.python_version()}"
+    )
 
 
 def _version(command: list[str]) -> str:

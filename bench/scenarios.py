@@ -20,8 +20,9 @@ def _expect_line(session: Session, line: int) -> None:
     """SessionError unless the session is stopped at ``line``."""
     frame = session.top_frame()
     if frame.get("line") != line:
-        raise SessionError(f"{session.adapter}: stopped at line {frame.get('line')} of {frame.get('name')}, "
-                           f"expected line {line}")
+        raise SessionError(
+            f"{session.adapter}: stopped at line {frame.get('line')} of {frame.get('name')}, expected line {line}"
+        )
 
 
 def first_stop_and_inspect(program: Program, line: int, steps: int, cold: bool) -> Callable[[str], Measurements]:
@@ -49,9 +50,15 @@ def first_stop_and_inspect(program: Program, line: int, steps: int, cold: bool) 
             adapter_rss, total_rss = session.peak_rss()
         finally:
             session.close()
-        measured = {f"{key}_{program.name}": values for key, values in (
-            ("first_stop", [first_stop]), ("inspect", inspect), ("rss_adapter", [adapter_rss]),
-            ("rss_total", [total_rss]))}
+        measured = {
+            f"{key}_{program.name}": values
+            for key, values in (
+                ("first_stop", [first_stop]),
+                ("inspect", inspect),
+                ("rss_adapter", [adapter_rss]),
+                ("rss_total", [total_rss]),
+            )
+        }
         return {**measured, "next": step_times} if steps else measured
 
     return measure
@@ -97,8 +104,9 @@ def conditional_loop(program: Program, hits: Callable[[str], int], alone: bool) 
 
     def measure(adapter: str) -> Measurements:
         rounds = hits(adapter)
-        session = start(adapter, program.wasm, {program.source: [{"line": program.line("before_loop")}]},
-                        args=[str(rounds)])
+        session = start(
+            adapter, program.wasm, {program.source: [{"line": program.line("before_loop")}]}, args=[str(rounds)]
+        )
         try:
             session.wait_stop()
             conditional = {"line": program.line("loop_body"), "condition": "i < 0"}
@@ -116,8 +124,11 @@ def conditional_loop(program: Program, hits: Callable[[str], int], alone: bool) 
             assertions = sum("Assertion failed" in text for text in session.important_output)
         finally:
             session.close()
-        return {f"condition_rate{suffix}": [rounds / seconds], f"million_hits{suffix}": [MILLION * seconds / rounds],
-                f"internal_assertions{suffix}": [assertions]}
+        return {
+            f"condition_rate{suffix}": [rounds / seconds],
+            f"million_hits{suffix}": [MILLION * seconds / rounds],
+            f"internal_assertions{suffix}": [assertions],
+        }
 
     return measure
 
@@ -126,8 +137,7 @@ def untouched_breakpoint(program: Program, rounds: int) -> Callable[[str], Measu
     """Run the CPU-heavy loop to its end with a breakpoint set on a line it never reaches."""
 
     def measure(adapter: str) -> Measurements:
-        session = start(adapter, program.wasm, {program.source: [{"line": program.line("never")}]},
-                        args=[str(rounds)])
+        session = start(adapter, program.wasm, {program.source: [{"line": program.line("never")}]}, args=[str(rounds)])
         try:
             session.wait_end()  # lldb-dap reports the exit as a stop (the gdbstub's signal 11)
             seconds = time.perf_counter() - session.configured

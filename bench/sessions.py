@@ -152,9 +152,7 @@ class Session:
             self._debuggee.wait()
 
 
-def start(
-    adapter: str, program: Path, breakpoints: Breakpoints, args: Sequence[str] = ()
-) -> Session:
+def start(adapter: str, program: Path, breakpoints: Breakpoints, args: Sequence[str] = ()) -> Session:
     """Start ``program`` under ``adapter`` with ``breakpoints`` set, and let it run.
 
     ``Session.started`` is when the processes were started, ``Session.configured`` when
@@ -177,8 +175,9 @@ def start(
     session = Session(adapter, client, adapter_pid, debuggee)
     session.started = started
     try:
-        client.request("initialize", {"adapterID": "bench", "linesStartAt1": True, "columnsStartAt1": True,
-                                      "pathFormat": "path"})
+        client.request(
+            "initialize", {"adapterID": "bench", "linesStartAt1": True, "columnsStartAt1": True, "pathFormat": "path"}
+        )
         pending = client.send(request, arguments)
         while (event := client.next_event(timeout=STOP_TIMEOUT, until_response=pending)) is not None:
             if event.get("event") == "initialized":
@@ -207,7 +206,10 @@ def _start_gdbstub(program: Path, args: Sequence[str]) -> tuple[subprocess.Popen
     port = _free_port()
     process = subprocess.Popen(
         ["wasmtime", "run", "-g", f"127.0.0.1:{port}", str(program), *args],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert process.stderr is not None
     for line in process.stderr:

@@ -17,7 +17,14 @@ except ImportError:  # an unsupported platform: keep names as they are
 
 _RUST_HASH = re.compile(r"::h[0-9a-f]{16}$")
 _RUST_ESCAPES = {
-    "$SP$": "@", "$BP$": "*", "$RF$": "&", "$LT$": "<", "$GT$": ">", "$LP$": "(", "$RP$": ")", "$C$": ",",
+    "$SP$": "@",
+    "$BP$": "*",
+    "$RF$": "&",
+    "$LT$": "<",
+    "$GT$": ">",
+    "$LP$": "(",
+    "$RP$": ")",
+    "$C$": ",",
 }
 _RUST_UNICODE = re.compile(r"\$u([0-9a-f]{2,6})\$")
 
@@ -76,7 +83,7 @@ def strip_parameters(demangled: str) -> str:
         elif char in "<(":
             depth -= 1
         elif char == " " and depth == 0 and not head[:index].endswith("operator"):
-            return head[index + 1:]
+            return head[index + 1 :]
     return head
 
 

@@ -148,8 +148,16 @@ def _read_form(cursor: _Cursor, form: int, offset_size: int, strings: StringSect
         return cursor.uleb()
     if form == _FORM_SDATA:
         return cursor.sleb()
-    sizes = {_FORM_DATA1: 1, _FORM_DATA2: 2, _FORM_DATA4: 4, _FORM_DATA8: 8, _FORM_STRX1: 1, _FORM_STRX2: 2,
-             _FORM_STRX3: 3, _FORM_STRX4: 4}
+    sizes = {
+        _FORM_DATA1: 1,
+        _FORM_DATA2: 2,
+        _FORM_DATA4: 4,
+        _FORM_DATA8: 8,
+        _FORM_STRX1: 1,
+        _FORM_STRX2: 2,
+        _FORM_STRX3: 3,
+        _FORM_STRX4: 4,
+    }
     if form in sizes:
         return cursor.unsigned(sizes[form])
     if form == _FORM_DATA16:
@@ -231,14 +239,37 @@ def decode_program(
 
     program = LineProgram(offset, version, files, [])
     cursor.pos = program_start
-    _run_program(cursor, program, program_index, address_size, min_length, default_is_stmt, line_base,
-                 line_range, opcode_base, opcode_lengths, comp_dir, directories)
+    _run_program(
+        cursor,
+        program,
+        program_index,
+        address_size,
+        min_length,
+        default_is_stmt,
+        line_base,
+        line_range,
+        opcode_base,
+        opcode_lengths,
+        comp_dir,
+        directories,
+    )
     return program, end
 
 
-def _run_program(cursor: _Cursor, program: LineProgram, program_index: int, address_size: int, min_length: int,
-                 default_is_stmt: int, line_base: int, line_range: int, opcode_base: int,
-                 opcode_lengths: list[int], comp_dir: str, directories: list[str]) -> None:
+def _run_program(
+    cursor: _Cursor,
+    program: LineProgram,
+    program_index: int,
+    address_size: int,
+    min_length: int,
+    default_is_stmt: int,
+    line_base: int,
+    line_range: int,
+    opcode_base: int,
+    opcode_lengths: list[int],
+    comp_dir: str,
+    directories: list[str],
+) -> None:
     """The line-number state machine (DWARF 5 section 6.2.5), appending finished sequences."""
     data, end = cursor.data, cursor.end
     stmt_flag = IS_STMT if default_is_stmt else 0
@@ -340,8 +371,13 @@ class LineTable:
 
     def _row(self, sequence: Sequence, index: int) -> Row:
         files = self.programs[sequence.program].files
-        return Row(sequence.addresses[index], files.get(sequence.files[index], ""), sequence.lines[index],
-                   sequence.columns[index], sequence.flags[index])
+        return Row(
+            sequence.addresses[index],
+            files.get(sequence.files[index], ""),
+            sequence.lines[index],
+            sequence.columns[index],
+            sequence.flags[index],
+        )
 
     def rows_between(self, low: int, high: int) -> Iterator[Row]:
         """Rows (end_sequence rows excluded) with ``low <= address < high``, by address."""
@@ -434,8 +470,9 @@ class StatementIndex:
         return actual, lines[actual]
 
 
-def decode_line_table(debug_line: bytes, comp_dirs: Mapping[int, str], strings: StringSections,
-                      code_size: int) -> tuple[LineTable, list[str]]:
+def decode_line_table(
+    debug_line: bytes, comp_dirs: Mapping[int, str], strings: StringSections, code_size: int
+) -> tuple[LineTable, list[str]]:
     """Decode the line programs CUs refer to (``comp_dirs``: stmt_list offset -> comp_dir).
 
     A malformed program is skipped with a warning; the others still load.

@@ -47,7 +47,7 @@ class PathMapper:
     def apply(self, path: str) -> str:
         for source, target in self.mappings:
             if path == source or path.startswith(source + "/"):
-                return target + path[len(source):]
+                return target + path[len(source) :]
         return path
 
 

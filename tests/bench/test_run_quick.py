@@ -9,15 +9,26 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-OUR_FIGURES = ("first_stop_basics", "next", "inspect_basics", "heavy_next", "heavy_continue", "condition_rate",
-               "rss_total_basics")
+OUR_FIGURES = (
+    "first_stop_basics",
+    "next",
+    "inspect_basics",
+    "heavy_next",
+    "heavy_continue",
+    "condition_rate",
+    "rss_total_basics",
+)
 
 
 def test_quick_run_measures_both_adapters_and_writes_the_page(tmp_path: Path) -> None:
     page, raw = tmp_path / "RESULTS.md", tmp_path / "results.json"
     completed = subprocess.run(
         [sys.executable, "bench/run.py", "--quick", "--output", str(page), "--json", str(raw)],
-        cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(raw.read_text())

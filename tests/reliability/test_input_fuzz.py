@@ -101,8 +101,6 @@ def replace_section(data: bytes, name: str, mutate) -> bytes:
     return bytes(out)
 
 
-
-
 fixture_names = st.sampled_from(FUZZED_FIXTURES)
 flips = st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=24)
 

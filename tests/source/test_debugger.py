@@ -204,9 +204,7 @@ def test_inlined_calls_are_frames_of_their_own(debug, markers):
 
 def test_logpoint_prints_and_does_not_stop(debug, markers):
     lines = markers("basics.c")
-    session = debug(
-        "basics", breakpoints={BASICS: [at(lines["sum_to_first"], log_message="entering sum_to")]}
-    )
+    session = debug("basics", breakpoints={BASICS: [at(lines["sum_to_first"], log_message="entering sum_to")]})
     stop = session.debugger.resume()
     assert stop.kind is StopKind.EXITED
     assert "entering sum_to\n" in session.console()

@@ -432,7 +432,7 @@ def test_logpoint_message(paused):
     template = parse_template("i={i} name={shape->name} u={u,x} {{braces}} bad={nosuch} div={i / 0}")
     message = format_message(template, lambda text: render_expression(text, evaluator))
     assert message == (
-        'i=1 name="tri" u=0xee6b27ff {braces} bad=<error: no variable named \'nosuch\' here at column 1>'
+        "i=1 name=\"tri\" u=0xee6b27ff {braces} bad=<error: no variable named 'nosuch' here at column 1>"
         " div=<error: division by zero at column 3>"
     )
 

@@ -128,8 +128,10 @@ def test_integer_literals(text, value, unsigned, longs):
     assert (root.literal.value, root.literal.unsigned, root.literal.longs) == (value, unsigned, longs)
 
 
-@pytest.mark.parametrize(("text", "value", "single"), [("1.5", 1.5, False), ("2.5e3", 2500.0, False),
-                                                         (".5f", 0.5, True), ("1e-2", 0.01, False)])
+@pytest.mark.parametrize(
+    ("text", "value", "single"),
+    [("1.5", 1.5, False), ("2.5e3", 2500.0, False), (".5f", 0.5, True), ("1e-2", 0.01, False)],
+)
 def test_float_literals(text, value, single):
     root = parse(text).root
     assert isinstance(root, nodes.Float)
@@ -164,8 +166,16 @@ def test_keywords_are_constants():
 
 @pytest.mark.parametrize(
     ("text", "fmt"),
-    [("x,x", "hex"), ("x, h", "hex"), ("x,d", "decimal"), ("p->v , b", "binary"), ("c,c", "char"),
-     ("name,s", "string"), ("x", None), ("f(a, b)", None)],
+    [
+        ("x,x", "hex"),
+        ("x, h", "hex"),
+        ("x,d", "decimal"),
+        ("p->v , b", "binary"),
+        ("c,c", "char"),
+        ("name,s", "string"),
+        ("x", None),
+        ("f(a, b)", None),
+    ],
 )
 def test_format_suffixes(text, fmt):
     assert parse(text).format == fmt
@@ -230,10 +240,71 @@ def test_type_names():
 
 # A vocabulary that reaches every corner of the grammar, so random text is not all lexer errors.
 _PIECES = st.sampled_from(
-    ["a", "b", "p", "x1", "ns::v", "$local0", "$g1", "$stack2", "$__stack_pointer", "mem", "int", "unsigned",
-     "char", "struct", "point", "sizeof", "true", "NULL", "0", "42", "0x1F", "3u", "07", "1.5", ".5f", "'c'",
-     r"'\n'", '"s"', "+", "-", "*", "/", "%", "<<", ">>", "<", "<=", "==", "!=", "&", "|", "^", "&&", "||",
-     "!", "~", "?", ":", "=", ",", ".", "->", "(", ")", "[", "]", "::", " ", ",x", "'", '"', "@", "\\"]
+    [
+        "a",
+        "b",
+        "p",
+        "x1",
+        "ns::v",
+        "$local0",
+        "$g1",
+        "$stack2",
+        "$__stack_pointer",
+        "mem",
+        "int",
+        "unsigned",
+        "char",
+        "struct",
+        "point",
+        "sizeof",
+        "true",
+        "NULL",
+        "0",
+        "42",
+        "0x1F",
+        "3u",
+        "07",
+        "1.5",
+        ".5f",
+        "'c'",
+        r"'\n'",
+        '"s"',
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "<<",
+        ">>",
+        "<",
+        "<=",
+        "==",
+        "!=",
+        "&",
+        "|",
+        "^",
+        "&&",
+        "||",
+        "!",
+        "~",
+        "?",
+        ":",
+        "=",
+        ",",
+        ".",
+        "->",
+        "(",
+        ")",
+        "[",
+        "]",
+        "::",
+        " ",
+        ",x",
+        "'",
+        '"',
+        "@",
+        "\\",
+    ]
 )
 
 
@@ -255,8 +326,15 @@ def test_fuzzed_arbitrary_text_only_raises_expression_errors(text):
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("5", (">=", 5)), (">= 5", (">=", 5)), ("> 5", (">", 5)), ("== 5", ("==", 5)), ("=5", ("==", 5)),
-     ("% 5", ("%", 5)), ("  12 ", (">=", 12))],
+    [
+        ("5", (">=", 5)),
+        (">= 5", (">=", 5)),
+        ("> 5", (">", 5)),
+        ("== 5", ("==", 5)),
+        ("=5", ("==", 5)),
+        ("% 5", ("%", 5)),
+        ("  12 ", (">=", 12)),
+    ],
 )
 def test_hit_conditions(text, expected):
     assert parse_hit_condition(text) == expected

@@ -51,8 +51,9 @@ def render_everything(symbols: ModuleSymbols, source_stem: str) -> int:
     rendered = 0
     for function in own_functions(symbols, source_stem):
         for pc in {function.entry_pc, function.low_pc}:
-            variables = FrameVariables(renderer, resolver, context, symbols.dwarf, function.die,
-                                       pc - symbols.module.code_offset)
+            variables = FrameVariables(
+                renderer, resolver, context, symbols.dwarf, function.die, pc - symbols.module.code_offset
+            )
             for scope in variables.scopes():
                 if scope.name not in SCOPES:
                     continue

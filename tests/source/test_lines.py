@@ -72,8 +72,10 @@ def test_a_loop_header_has_a_pc_for_the_entry_and_one_for_the_increment(fixtures
     assert len(pcs) == 2
 
 
-@pytest.mark.parametrize("requested", ["basics.c", "fixtures/basics.c", "/elsewhere/tests/fixtures/basics.c",
-                                       str(FIXTURES / "sub" / ".." / "basics.c")])
+@pytest.mark.parametrize(
+    "requested",
+    ["basics.c", "fixtures/basics.c", "/elsewhere/tests/fixtures/basics.c", str(FIXTURES / "sub" / ".." / "basics.c")],
+)
 def test_user_paths_match_by_normalised_path_or_unique_suffix(fixtures, markers, requested):
     symbols = load(fixtures, "basics")
     line = markers("basics.c")["main_start"]
@@ -98,8 +100,11 @@ def test_source_files_include_every_file_of_a_multi_file_module(fixtures):
 
 def test_dwarf5_fixture_really_is_dwarf5_and_agrees_with_dwarf4(fixtures, markers):
     dwarf4, dwarf5 = load(fixtures, "basics"), load(fixtures, "basics.gdwarf-5")
-    versions = {cu.header.version for cu in dwarf5.dwarf.iter_CUs()
-                if cu.get_top_DIE().attributes["DW_AT_name"].value.endswith(b"basics.c")}
+    versions = {
+        cu.header.version
+        for cu in dwarf5.dwarf.iter_CUs()
+        if cu.get_top_DIE().attributes["DW_AT_name"].value.endswith(b"basics.c")
+    }
     assert versions == {5}
     path = str(FIXTURES / "basics.c")
     for name, line in markers("basics.c").items():
