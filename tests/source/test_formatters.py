@@ -187,8 +187,8 @@ def test_rust_expressions_index_and_dereference_through_the_views(rust):
         "orders[5]": "error: index 5 is out of bounds (the length is 2) at column 7",
         "seen.len()": "2",
         "set.is_empty()": "false",
-        'card.last4 == "4242"': "1",
-        'orders[0].skus[0] != "apple"': "0",
+        'card.last4 == "4242"': "true",
+        'orders[0].skus[0] != "apple"': "false",
     }
 
 
@@ -262,9 +262,9 @@ def test_cpp_expressions_index_and_dereference_through_the_views(cpp):
         "primes.size()": "4",
         "flags[2]": "true",
         "flags[1]": "false",
-        's == "rect"': "1",
-        '"rec" == s': "0",
-        'names[1] == "one"': "1",
+        's == "rect"': "true",
+        '"rec" == s': "false",
+        'names[1] == "one"': "true",
     }
 
 

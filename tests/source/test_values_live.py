@@ -243,11 +243,14 @@ def test_rendering_a_frame_is_a_few_round_trips(stop_at):
 _ADDRESS = re.compile(r"0x[0-9a-f]+(?: <\w+>)?")
 _OCTAL = re.compile(r"\\([0-7]{3})")
 _GDB_REPEATS = re.compile(r", '\\000' <repeats \d+ times>")
+_AFTER_NUL = re.compile(r'("[^"\\]+)\\0[^"]*"')
 
 
 def _normalize_gdb(text: str) -> str:
     text = _GDB_REPEATS.sub("", text).replace(" = ", "=")
     text = _OCTAL.sub(lambda m: "\\0" if m.group(1) == "000" else f"\\x{int(m.group(1), 8):02x}", text)
+    # A char array shows up to its NUL, as ours does: what gdb shows after it is the native stack's garbage.
+    text = _AFTER_NUL.sub(r'\1"', text)
     return _ADDRESS.sub("ADDR", text)
 
 

@@ -33,7 +33,11 @@ def slice_view(value: ValueObject, path: str | None) -> View | None:
     if _member_names(value) != {"ptr", "len"}:
         return None
     if _is_byte(value["ptr"]):
-        return TextView(counted_string(value.context, value["ptr"].integer(), value["len"].integer(), rust=False))
+        address, length = value["ptr"].integer(), value["len"].integer()
+        byte = value["ptr"].pointer().target
+        base = value.at(address, byte)
+        text = counted_string(value.context, address, length, rust=False)
+        return TextView(text, length, lambda i: base.element(byte, i))
     return _elements(value, path)
 
 
