@@ -170,12 +170,11 @@ def tcp_token(token_file: Path | None) -> tuple[str, str | None]:
 def run_setup() -> int:
     """Build the debugger agent and have Wasmtime compile it now, not at the first launch
     (``pip install`` does it; this is for an install that could not)."""
-    from adapters.wasm.agent.build import AgentBuildError, prepare_agent
-    from adapters.wasm.wasmtime_cli import WasmtimeNotFound
+    from adapters.source.launching import DebuggeeError, prepare_agent
 
     try:
         agent = prepare_agent(report=lambda text: print(text, flush=True))
-    except (AgentBuildError, WasmtimeNotFound, OSError) as error:
+    except DebuggeeError as error:
         print(f"wasmtime-dap: {error}", file=sys.stderr)
         return 1
     print(f"The debugger agent is ready: {agent}")

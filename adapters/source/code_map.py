@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters.source.functions import die_ranges
+from adapters.source.model import SourceLocation
 from adapters.source.symbols import FunctionInfo, ModuleSymbols
 from adapters.wasm import control_flow
 from adapters.wasm.binary import WasmFormatError
@@ -128,35 +129,43 @@ class SymbolCodeMap:
         line has two statements stops once per iteration), in a function's prologue moved past
         it (a closure on the line stops where its arguments are readable)."""
         symbols = self._symbols(module_id)
-        chosen: dict[tuple[int, int], int] = {}
+        chosen: dict[tuple[int, tuple[int, int]], int] = {}
         for pc in sorted(line_pcs):
             function = symbols.function_at(pc)
             if function is None or function.die is None:
-                chosen.setdefault((pc, 0), pc)
+                chosen.setdefault((pc, (0, 0)), pc)
                 continue
             if function.contains(function.entry_pc) and pc < function.entry_pc:
+                if any(function.entry_pc <= other and function.contains(other) for other in line_pcs):
+                    continue  # the line has code after the prologue too (optimised code): break there
+                if _line(symbols.location_at(function.entry_pc)) != _line(symbols.location_at(pc)):
+                    chosen.setdefault((pc, (0, 0)), pc)  # the prologue ends on another line: stay on this one
+                    continue
                 pc = function.entry_pc
             chosen.setdefault((function.low_pc, self._block(symbols, function, pc)), pc)
         return self.breakpoint_pcs(module_id, sorted(set(chosen.values())))
 
     @staticmethod
-    def _block(symbols: ModuleSymbols, function: FunctionInfo, pc: int) -> int:
-        """The DIE offset of the innermost lexical block or inlined call holding ``pc``."""
+    def _block(symbols: ModuleSymbols, function: FunctionInfo, pc: int) -> tuple[int, int]:
+        """The innermost lexical block or inlined call holding ``pc``: its DIE offset, and the start
+        of its address range that holds ``pc`` (a loop the compiler unrolled copies a block's code
+        into several ranges, each of which runs)."""
         assert function.die is not None
         if symbols.dwarf is None or symbols.module is None:
-            return function.die.offset
+            return function.die.offset, 0
         address = pc - (symbols.module.code_offset or 0)
-        block = function.die
+        block, start = function.die, 0
         inner = True
         while inner:
             inner = False
             for child in block.iter_children():
-                if child.tag in BLOCK_TAGS and any(
-                    low <= address < high for low, high in die_ranges(child, symbols.dwarf)
-                ):
-                    block, inner = child, True
+                if child.tag not in BLOCK_TAGS:
+                    continue
+                holding = [low for low, high in die_ranges(child, symbols.dwarf) if low <= address < high]
+                if holding:
+                    block, start, inner = child, holding[0], True
                     break
-        return block.offset
+        return block.offset, start
 
     def breakpoint_pcs(self, module_id: int, line_pcs: list[int]) -> list[int]:
         """Where breakpoints for lines starting at ``line_pcs`` go: code that never runs left out
@@ -239,3 +248,7 @@ class SymbolCodeMap:
         except WasmFormatError:
             return False
         return instruction is not None and instruction.pc == pc
+
+
+def _line(location: SourceLocation | None) -> tuple[str, int] | None:
+    return (location.path, location.line) if location is not None else None

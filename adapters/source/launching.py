@@ -21,7 +21,7 @@ from adapters.wasm.program import check_program
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
 
-__all__ = ["DebuggeeError", "LaunchOptions", "attach", "check_program", "launch"]
+__all__ = ["DebuggeeError", "LaunchOptions", "attach", "check_program", "launch", "prepare_agent"]
 
 SOURCE_DEBUGGER = "adapters.source.debugger"
 
@@ -66,3 +66,16 @@ def _adopt(start: Callable[[], Debuggee], **source_options) -> SourceDebugger:
         debuggee.close()
         raise
     return source_debugger.adopt(debuggee, **source_options)
+
+
+def prepare_agent(report: Callable[[str], None]) -> str:
+    """Build the debugger agent and have Wasmtime compile it now rather than at the first launch;
+    its path. DebuggeeError says why it could not."""
+    from adapters.wasm.agent.build import AgentBuildError
+    from adapters.wasm.agent.build import prepare_agent as prepare
+    from adapters.wasm.wasmtime_cli import WasmtimeNotFound
+
+    try:
+        return str(prepare(report=report))
+    except (AgentBuildError, WasmtimeNotFound, OSError) as error:
+        raise DebuggeeError(str(error)) from error

@@ -70,7 +70,7 @@ def test_an_argument_of_the_wrong_type_is_refused_by_the_real_agent(start, tmp_p
     assert debuggee.modules()  # the agent serves on
 
 
-def _stale_agent() -> Path:
+def _stale_agent(on_progress: object = None) -> Path:
     """The agent built from today's sources but speaking another protocol version (built once, cached)."""
     target = build.cache_dir() / f"test-stale-{build.agent_path().stem}.wasm"
     if not target.is_file():

@@ -11,9 +11,9 @@ const [wasmtimeDebugger] = manifest.contributes.debuggers;
 const LANGUAGES = ['c', 'cpp', 'rust', 'zig'];
 const LAUNCH_ATTRIBUTES = [
   'program', 'args', 'env', 'cwd', 'dirs', 'preopens', 'stdin', 'wasmtimePath', 'wasmtimeArgs',
-  'stopOnEntry', 'pathMappings', 'sourceMap', 'allowPrecompiled', 'wasmFile', 'backend', 'authToken',
+  'stopOnEntry', 'pathMappings', 'sourceMap', 'formatters', 'allowPrecompiled', 'wasmFile', 'backend', 'authToken',
 ];
-const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap', 'stopOnEntry', 'authToken'];
+const ATTACH_ATTRIBUTES = ['host', 'port', 'pathMappings', 'sourceMap', 'formatters', 'stopOnEntry', 'authToken'];
 
 // Schema keywords VS Code understands beyond JSON Schema (shown in hovers and completions).
 const VSCODE_KEYWORDS = ['markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'deprecationMessage'];

@@ -50,6 +50,8 @@ class Message:
                 checked[field] = default
                 continue
             value = message[field]
+            if value is None and not required and default is None:
+                continue  # an optional field left out ("not given"), spelled None
             # bool is an int in Python: an int field must not take a bool, nor a bool field an int.
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise ProtocolError(
