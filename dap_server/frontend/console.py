@@ -176,6 +176,9 @@ class Console:
                 self._handlers[command.name](command)
         except AdapterGone:
             raise  # nothing more can be done
+        except KeyboardInterrupt:  # Ctrl-C while no program runs (a slow request): gdb's "Quit"
+            self.command_failed = True
+            self._error("Quit")
         except (cmd.CommandError, DapError) as error:
             self.command_failed = True
             self._error(str(error))
@@ -414,19 +417,19 @@ class Console:
         while True:
             try:
                 event = self.client.next_event()
-            except KeyboardInterrupt:
+                assert event is not None
+                if event.get("event") not in ("stopped", "terminated"):
+                    self._on_event(event)
+                    continue
+            except KeyboardInterrupt:  # Ctrl-C, wherever it lands while the program runs
                 self.client.send("pause", {"threadId": self._thread_id})
                 continue
-            assert event is not None
-            name = event.get("event")
-            if name == "stopped":
+            if event["event"] == "stopped":
                 self._on_stop(event.get("body") or {}, previous_frame, quiet, instruction, announce_location)
                 return
-            if name == "terminated":
-                self.state = ProgramState.EXITED
-                self._last_reason = "exited"
-                return
-            self._on_event(event)
+            self.state = ProgramState.EXITED
+            self._last_reason = "exited"
+            return
 
     def _continue_watching(self) -> None:
         """Software watchpoints: step over statement by statement, comparing each watched value, until one
