@@ -160,7 +160,11 @@ class SourceDebugger:
                 pcs = [function.entry_pc for function in symbols.functions_named(spec.function or "")]
                 if pcs:
                     return symbols.location_at(pcs[0]), [(module_id, pc) for pc in pcs], None
-            return None, [], f"no function named {spec.function!r}"
+            similar = sorted(
+                {n for symbols in self.symbols.values() for n in symbols.similar_function_names(spec.function or "")}
+            )
+            hint = f"; did you mean {' or '.join(similar[:3])}?" if similar else ""
+            return None, [], f"no function named {spec.function!r}{hint}"
 
         return [b.result() for b in self.breakpoints.replace("function", specs, resolve, self._compile_condition)]
 

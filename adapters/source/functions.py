@@ -6,6 +6,7 @@ re-read from their offsets on demand.
 
 from __future__ import annotations
 
+import difflib
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -176,6 +177,10 @@ class FunctionIndex:
     def named(self, name: str) -> list[FunctionRecord]:
         """Functions matching a plain, qualified or full (demangled) name."""
         return list(self._by_name.get(name.strip(), []))
+
+    def similar_names(self, name: str, count: int = 3) -> list[str]:
+        """Names of functions spelled like ``name`` (for "did you mean"), the closest first."""
+        return difflib.get_close_matches(name.strip(), self._by_name, n=count, cutoff=0.75)
 
 
 def _contains(ranges: list[Range], address: int) -> bool:

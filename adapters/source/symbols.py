@@ -495,6 +495,10 @@ class ModuleSymbols:
         name = self.module.function_name(body.index) or f"function {body.index}"
         return FunctionListing(body.offset, name, function_listing(self.module, body))
 
+    def similar_function_names(self, name: str) -> list[str]:
+        """Functions with DWARF spelled like ``name``: what a misspelled function breakpoint suggests."""
+        return self._function_index().similar_names(name) if self.dwarf is not None else []
+
     def functions_named(self, name: str) -> list[FunctionInfo]:
         """Functions matching a plain (``area``), qualified (``geometry::Rectangle::area``)
         or full demangled name; functions without DWARF match by their name-section name."""

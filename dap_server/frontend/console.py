@@ -215,7 +215,7 @@ class Console:
         if isinstance(location, cmd.FunctionLocation):
             text = f'Function "{location.name}" not defined.'
             hint = message.partition("did you mean")[2].strip(" ?")
-            return f"{text} Did you mean {hint}?" if hint else text
+            return f"{text}\nDid you mean {hint}?" if hint else text
         return f'No line {location.line} in file "{os.path.basename(location.path)}".'
 
     def _current_line_spec(self) -> cmd.BreakSpec:

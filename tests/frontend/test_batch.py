@@ -129,3 +129,10 @@ def test_rust_function_breakpoint_and_string_argument(debug_batch: Debug) -> Non
     assert re.search(r"^#1  0x\w+ in library::main \(\) at library.rs:\d+$", out, re.M)
     assert "found Cosmos (1980)\nTolkien found: false\nscience books: 1\n" in out
     assert run.exit_code == 0
+
+
+def test_a_misspelled_function_gets_a_suggestion(debug_batch: Debug) -> None:
+    run = debug_batch("inventory", "break restok", "break order_totl")
+    assert 'Function "restok" not defined.\nDid you mean restock?' in run.stderr
+    assert "Did you mean order_total?" in run.stderr
+    assert run.exit_code == 1

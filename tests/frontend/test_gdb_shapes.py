@@ -84,7 +84,16 @@ _MASKS = [
 # gdb's own chatter, and the program's output (a native program's stdout is a buffered pipe: it comes at exit).
 _NOISE = re.compile(r"^(\[Thread debugging|Using host libthread_db|Make breakpoint pending|order total|restocked )")
 # Commands whose whole output is compared; for the others, the lines named here (gdb says more).
-_FIRST_LINES = {"bt": 2, "info source": 1, "finish": 2, "kill": 2, "start": 3, "up 100": 2, "frame 1": 1}
+_FIRST_LINES = {
+    "break restok": 1,
+    "bt": 2,
+    "info source": 1,
+    "finish": 2,
+    "kill": 2,
+    "start": 3,
+    "up 100": 2,
+    "frame 1": 1,
+}
 # Where the two programs differ for reasons of the platform: these lines are compared by shape only.
 _SHAPE_ONLY = {"info breakpoints", "next", "until", "advance 75", "continue"}
 
