@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -222,6 +223,21 @@ def parse_assignment(argument: str) -> tuple[str, str]:
 
 def split_assignment(text: str) -> tuple[str, str | None]:
     """``a.b = 3`` -> ("a.b", "3"); an expression without a top-level ``=`` -> (text, None)."""
+    for index in _top_level(text, "="):
+        before, after = text[index - 1 : index], text[index + 1 : index + 2]
+        if before not in ("=", "!", "<", ">") and after != "=":
+            return text[:index].strip(), text[index + 1 :].strip()
+    return text, None
+
+
+def split_artificial_array(text: str) -> tuple[str, str] | None:
+    """gdb's ``LEFT@COUNT`` (an array of COUNT objects starting at LEFT): the two sides, or None."""
+    found = list(_top_level(text, "@"))
+    return (text[: found[-1]].strip(), text[found[-1] + 1 :].strip()) if found else None
+
+
+def _top_level(text: str, wanted: str) -> Iterator[int]:
+    """Where ``wanted`` stands in ``text`` outside brackets and quoted text."""
     depth, quote = 0, ""
     for index, char in enumerate(text):
         if quote:
@@ -232,26 +248,5 @@ def split_assignment(text: str) -> tuple[str, str | None]:
             depth += 1
         elif char in ")]}":
             depth -= 1
-        elif char == "=" and depth == 0:
-            before, after = text[index - 1 : index], text[index + 1 : index + 2]
-            if before not in ("=", "!", "<", ">") and after != "=":
-                return text[:index].strip(), text[index + 1 :].strip()
-    return text, None
-
-
-def split_artificial_array(text: str) -> tuple[str, str] | None:
-    """gdb's ``LEFT@COUNT`` (an array of COUNT objects starting at LEFT): the two sides, or None."""
-    depth, quote = 0, ""
-    for index in range(len(text) - 1, -1, -1):
-        char = text[index]
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char in ")]}":
-            depth += 1
-        elif char in "([{":
-            depth -= 1
-        elif char == "@" and depth == 0:
-            return text[:index].strip(), text[index + 1 :].strip()
-    return None
+        elif char == wanted and depth == 0:
+            yield index
