@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -46,6 +47,20 @@ def require_tool(command: str, needed_for: str, install: str) -> str:
     if path is None:
         pytest.skip(f"{command} is needed for {needed_for} and is not installed ({install}; .ci/run does it)")
     return path
+
+
+# Editor clients that no registry carries (nvim-dap, GPL-3: not vendored), beside the repository as
+# ../shared/clients on the machines that have them; $WASMTIME_DAP_CLIENTS points elsewhere. A plain
+# clone has none: the tests that need one skip and say so.
+CLIENTS = Path(os.environ.get("WASMTIME_DAP_CLIENTS", REPO.parent / "shared" / "clients"))
+
+
+def copy_client(name: str, scratch: Path) -> Path:
+    """A copy of the editor client ``name`` in ``scratch``, or a skip saying where it was looked for."""
+    source = CLIENTS / name
+    if not source.is_dir():
+        pytest.skip(f"{name} is not installed: looked for {source} (set WASMTIME_DAP_CLIENTS to its folder)")
+    return Path(shutil.copytree(source, scratch / name))
 
 
 def require_built(built: dict[str, Path], name: str) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -15,18 +14,7 @@ import pytest
 from tests.reliability import procfs
 
 REPO = Path(__file__).resolve().parents[2]
-# Editor clients that no registry carries (nvim-dap), beside the repository as ../shared/clients on the
-# machines that have them; $WASMTIME_DAP_CLIENTS points elsewhere. A plain clone has none: those tests skip.
-CLIENTS = Path(os.environ.get("WASMTIME_DAP_CLIENTS", REPO.parent / "shared" / "clients"))
 LEFTOVER_TIMEOUT = 10.0
-
-
-def copy_client(name: str, scratch: Path) -> Path:
-    """A copy of the editor client ``name`` in ``scratch``, or a skip saying where it was looked for."""
-    source = CLIENTS / name
-    if not source.is_dir():
-        pytest.skip(f"{name} is not installed: looked for {source} (set WASMTIME_DAP_CLIENTS to its folder)")
-    return Path(shutil.copytree(source, scratch / name))
 
 
 def processes_tagged(tag: str) -> set[int]:

@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 from build import build_all
 
-from tests.conftest import EXAMPLE_SOURCES, line_of
-from tests.editors.conftest import copy_client
+from tests.conftest import EXAMPLE_SOURCES, copy_client, line_of
 
 DRIVER = Path(__file__).with_name("nvim_dap_session.lua")
 EDITORS_DOC = Path(__file__).resolve().parents[2] / "docs" / "editors.md"
