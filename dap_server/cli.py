@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import importlib.util
 import ipaddress
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -22,7 +20,6 @@ from dap_server.session import Session
 from dap_server.transport import ConnectionHandler, serve_stdio, serve_tcp
 
 FRONTEND_MODULE = "dap_server.frontend"
-PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 async def serve_one(receive, send, token: str | None = None) -> None:
@@ -122,12 +119,6 @@ async def serve_first_client(
         await serve_tcp(first_only, host, port, on_listening)
 
 
-def end_with_parent() -> None:
-    """Have Linux end this process when the one that started it ends (an editor that quit)."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def serve_over_tcp(options: argparse.Namespace) -> None:
     """Serve the clients that show the token handed to the user at start (see dap_server.access)."""
     if not is_loopback(options.host):
@@ -139,6 +130,8 @@ def serve_over_tcp(options: argparse.Namespace) -> None:
     token, shown = (None, None) if options.no_token else tcp_token(options.token_file)
     announce = partial(announce_listening, token=shown)
     if options.once:
+        from adapters.source.launching import end_with_parent  # the process layer, only for --once
+
         end_with_parent()
     serve = serve_first_client if options.once else serve_tcp
     anyio.run(serve, partial(serve_one, token=token), options.host, options.port, announce)

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from adapters.wasm.backends import launch_debuggee
 from adapters.wasm.component import Artifact
 from adapters.wasm.debuggee import Debuggee, DebuggeeError
+from adapters.wasm.host_os import end_with_parent
 from adapters.wasm.process import LaunchOptions
 from adapters.wasm.program import check_program
 
 if TYPE_CHECKING:
     from adapters.source.debugger import SourceDebugger
 
-__all__ = ["DebuggeeError", "LaunchOptions", "attach", "check_program", "launch", "prepare_agent"]
+__all__ = ["DebuggeeError", "LaunchOptions", "attach", "check_program", "end_with_parent", "launch", "prepare_agent"]
 
 SOURCE_DEBUGGER = "adapters.source.debugger"
 

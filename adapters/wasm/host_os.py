@@ -289,6 +289,15 @@ def _kill_group(process: subprocess.Popen) -> None:
     process.wait()
 
 
+def end_with_parent(system: str = sys.platform) -> bool:
+    """Have this process get SIGTERM when the one that started it ends (an editor that quit).
+    Linux only (PR_SET_PDEATHSIG); elsewhere it does nothing and says so (False)."""
+    if not is_linux(system):
+        return False
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    return True
+
+
 def starter_for(system: str) -> ProcessStarter:
     if is_linux(system):
         return LinuxStarter()

@@ -346,3 +346,8 @@ def test_the_wheels_wasmtime_is_found_by_its_name_on_each_system(system, file_na
     other = "wasmtime" if file_name.endswith(".exe") else "wasmtime.exe"
     (tmp_path / file_name).rename(tmp_path / other)  # the other system's name: not this system's binary
     assert wasmtime_cli._wheel_binary(system) is None
+
+
+@pytest.mark.parametrize("system", ["darwin", "win32"])
+def test_ending_with_the_parent_is_linux_only_and_says_so_elsewhere(system: str) -> None:
+    assert host_os.end_with_parent(system) is False
