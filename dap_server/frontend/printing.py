@@ -105,7 +105,7 @@ class ValuePrinter:
     def fields(self, result: Message) -> list[Message]:
         """The value's children (for ``ptype``), or none for a value without any."""
         reference = result.get("variablesReference") or 0
-        return self._request("variables", {"variablesReference": reference}).get("variables", []) if reference else []
+        return self._children(reference, "") if reference else []
 
 
 def reformat_integer(text: str, size: int, format_letter: str) -> str:
